@@ -1,0 +1,44 @@
+// Registration of yardctl's subcommands, and the few helpers they share.
+//
+// A handler only builds the request, calls controld and prints: a leaf
+// subcommand's CLI11 callback stores the handler in `action`, and main runs
+// it once parsing (of global options too) is complete.
+#pragma once
+
+#include <cstdio>
+#include <functional>
+#include <string>
+
+#include <CLI/CLI.hpp>
+
+#include "client.h"
+#include "format.h"
+
+namespace yardctl {
+
+using Action = std::function<int()>;
+
+void AddTenantCommands(CLI::App& app, const GlobalOptions& global, Action& action);
+void AddPortCommands(CLI::App& app, const GlobalOptions& global, Action& action);
+// mac, stats, status.
+void AddLiveCommands(CLI::App& app, const GlobalOptions& global, Action& action);
+
+// Prints a read reply: JSON with --json, else the human rendering.
+inline int PrintReply(const GlobalOptions& global, const google::protobuf::Message& reply,
+                      const std::string& human) {
+  std::fputs(global.json ? ToJson(reply).c_str() : human.c_str(), stdout);
+  return kExitOk;
+}
+
+// Prints a mutation's result: the reply as JSON with --json, else `line`.
+inline int PrintDone(const GlobalOptions& global, const google::protobuf::Message& reply,
+                     const std::string& line) {
+  return PrintReply(global, reply, line + "\n");
+}
+
+inline int UsageError(const std::string& message) {
+  std::fprintf(stderr, "yardctl: %s\n", message.c_str());
+  return kExitUsage;
+}
+
+}  // namespace yardctl

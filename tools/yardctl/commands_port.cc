@@ -1,0 +1,112 @@
+// yardctl port add|del|list|show
+#include <memory>
+
+#include <fmt/format.h>
+
+#include "commands.h"
+#include "parse.h"
+#include "requests.h"
+
+namespace yardctl {
+namespace v1 = switchyard::v1;
+using Stub = Client::Stub;
+
+namespace {
+
+int RunPortAdd(const GlobalOptions& g, const PortAddArgs& a) {
+  auto req = BuildCreatePort(a);
+  if (!req.ok()) return UsageError(req.error());
+  Client client(g);
+  v1::PortView reply;
+  if (auto st = client.Call(&Stub::CreatePort, req.value(), &reply); !st.ok()) {
+    return client.Fail(st);
+  }
+  // The port is in the desired state either way; a dataplane failure to
+  // bring it up is reported, not an error of this command.
+  if (!reply.error().empty()) {
+    std::fprintf(stderr, "yardctl: warning: port %s: dataplane: %s\n", reply.port().name().c_str(),
+                 reply.error().c_str());
+  }
+  std::string line = fmt::format("port {} added", reply.port().name());
+  if (reply.has_status()) line += fmt::format(" (port id {})", reply.status().port_id());
+  return PrintDone(g, reply, line);
+}
+
+int RunPortDel(const GlobalOptions& g, const std::string& name) {
+  v1::DeletePortRequest req;
+  req.set_name(name);
+  Client client(g);
+  v1::DeleteReply reply;
+  if (auto st = client.Call(&Stub::DeletePort, req, &reply); !st.ok()) return client.Fail(st);
+  return PrintDone(g, reply, fmt::format("port {} deleted", name));
+}
+
+int RunPortList(const GlobalOptions& g) {
+  Client client(g);
+  v1::ListPortsReply reply;
+  if (auto st = client.Call(&Stub::ListPorts, v1::ListPortsRequest{}, &reply); !st.ok()) {
+    return client.Fail(st);
+  }
+  return PrintReply(g, reply, FormatPortList(reply));
+}
+
+int RunPortShow(const GlobalOptions& g, const std::string& name) {
+  v1::GetPortRequest req;
+  req.set_name(name);
+  Client client(g);
+  v1::PortView reply;
+  if (auto st = client.Call(&Stub::GetPort, req, &reply); !st.ok()) return client.Fail(st);
+  return PrintReply(g, reply, FormatPortView(reply));
+}
+
+}  // namespace
+
+void AddPortCommands(CLI::App& app, const GlobalOptions& g, Action& action) {
+  CLI::App* port = app.add_subcommand("port", "Manage ports (vNICs and uplinks)");
+  port->require_subcommand(1);
+
+  auto a = std::make_shared<PortAddArgs>();
+  CLI::App* add = port->add_subcommand("add", "Create a port");
+  add->add_option("NAME", a->name, "Port name")->required()->type_name("");
+  add->add_option("--kind", a->kind, "Port kind: " + PortKindList())->required()->type_name("KIND");
+  add->add_option("--iface", a->iface, "Kernel interface (tap: created; af_packet/af_xdp: existing)")
+      ->type_name("IF");
+  // Same name as the global --socket: CLI11 gives an option after a
+  // subcommand to that subcommand (no fallthrough), so this one wins here
+  // and the global one must come before "port".
+  add->add_option("--socket", a->socket, "vhost kinds: absolute path of the vhost-user socket")
+      ->type_name("PATH");
+  add->add_option("--devargs", a->devargs, "Extra DPDK devargs (pci: the PCI address first)")
+      ->type_name("S");
+  // Exactly one of --tenant, --trunk, --uplink: checked by BuildCreatePort,
+  // the one place that knows the roles.
+  add->add_option("--tenant", a->tenant, "Access port of this tenant")->type_name("T");
+  add->add_option("--vlan", a->vlan, "With --tenant: VLAN tag toward the port (default: none)")
+      ->type_name("N");
+  add->add_option("--trunk", a->trunk, "Trunk port: VLAN=TENANT[,...]; repeatable")
+      ->type_name("VLAN=T")
+      ->allow_extra_args(false);
+  add->add_flag("--uplink", a->uplink, "Uplink port: every tenant with a vlan");
+  add->add_option("--netns", a->netns, "tap: move the kernel side into this netns")
+      ->type_name("NS");
+  add->add_option("--ip", a->ips, "tap: address for the kernel side, CIDR; repeatable")
+      ->type_name("CIDR")
+      ->allow_extra_args(false);
+  add->add_option("--mtu", a->mtu, "tap: MTU of the kernel side")->type_name("N");
+  add->callback([&g, &action, a] { action = [&g, a] { return RunPortAdd(g, *a); }; });
+
+  auto del_name = std::make_shared<std::string>();
+  CLI::App* del = port->add_subcommand("del", "Delete a port");
+  del->add_option("NAME", *del_name, "Port name")->required()->type_name("");
+  del->callback([&g, &action, del_name] { action = [&g, del_name] { return RunPortDel(g, *del_name); }; });
+
+  CLI::App* list = port->add_subcommand("list", "List ports with their live state");
+  list->callback([&g, &action] { action = [&g] { return RunPortList(g); }; });
+
+  auto show_name = std::make_shared<std::string>();
+  CLI::App* show = port->add_subcommand("show", "Show one port's configuration and live state");
+  show->add_option("NAME", *show_name, "Port name")->required()->type_name("");
+  show->callback([&g, &action, show_name] { action = [&g, show_name] { return RunPortShow(g, *show_name); }; });
+}
+
+}  // namespace yardctl

@@ -1,0 +1,85 @@
+// yardctl tenant add|del|list|show
+#include <memory>
+
+#include <fmt/format.h>
+
+#include "commands.h"
+#include "parse.h"
+#include "requests.h"
+
+namespace yardctl {
+namespace v1 = switchyard::v1;
+using Stub = Client::Stub;
+
+namespace {
+
+int RunTenantAdd(const GlobalOptions& g, const TenantAddArgs& a) {
+  auto req = BuildCreateTenant(a);
+  if (!req.ok()) return UsageError(req.error());
+  Client client(g);
+  v1::Tenant reply;
+  if (auto st = client.Call(&Stub::CreateTenant, req.value(), &reply); !st.ok()) return client.Fail(st);
+  return PrintDone(g, reply, fmt::format("tenant {} added (id {})", reply.name(), reply.id()));
+}
+
+int RunTenantDel(const GlobalOptions& g, const std::string& name) {
+  v1::DeleteTenantRequest req;
+  req.set_name(name);
+  Client client(g);
+  v1::DeleteReply reply;
+  if (auto st = client.Call(&Stub::DeleteTenant, req, &reply); !st.ok()) return client.Fail(st);
+  return PrintDone(g, reply, fmt::format("tenant {} deleted", name));
+}
+
+int RunTenantList(const GlobalOptions& g) {
+  Client client(g);
+  v1::ListTenantsReply reply;
+  if (auto st = client.Call(&Stub::ListTenants, v1::ListTenantsRequest{}, &reply); !st.ok()) {
+    return client.Fail(st);
+  }
+  return PrintReply(g, reply, FormatTenantList(reply));
+}
+
+int RunTenantShow(const GlobalOptions& g, const std::string& name) {
+  v1::GetTenantRequest req;
+  req.set_name(name);
+  Client client(g);
+  v1::Tenant reply;
+  if (auto st = client.Call(&Stub::GetTenant, req, &reply); !st.ok()) return client.Fail(st);
+  return PrintReply(g, reply, FormatTenant(reply));
+}
+
+}  // namespace
+
+void AddTenantCommands(CLI::App& app, const GlobalOptions& g, Action& action) {
+  CLI::App* tenant = app.add_subcommand("tenant", "Manage tenants (virtual L2 networks)");
+  tenant->require_subcommand(1);
+
+  auto add_args = std::make_shared<TenantAddArgs>();
+  CLI::App* add = tenant->add_subcommand("add", "Create a tenant");
+  add->add_option("NAME", add_args->name, "Tenant name")->required()->type_name("");
+  add->add_option("--id", add_args->id, "Numeric id (default: lowest free)")->type_name("N");
+  add->add_option("--vlan", add_args->vlan, "Uplink VLAN id, 1..4094 (default: none)")
+      ->type_name("N");
+  add->add_option("--mac-limit", add_args->mac_limit,
+                  "Maximum learned MACs (default: the dataplane's, 65536)")
+      ->type_name("N");
+  add->add_option("--vni", add_args->vni, "VXLAN network identifier (default: none)")
+      ->type_name("N");
+  add->callback([&g, &action, add_args] { action = [&g, add_args] { return RunTenantAdd(g, *add_args); }; });
+
+  auto del_name = std::make_shared<std::string>();
+  CLI::App* del = tenant->add_subcommand("del", "Delete a tenant (no port may use it)");
+  del->add_option("NAME", *del_name, "Tenant name")->required()->type_name("");
+  del->callback([&g, &action, del_name] { action = [&g, del_name] { return RunTenantDel(g, *del_name); }; });
+
+  CLI::App* list = tenant->add_subcommand("list", "List tenants");
+  list->callback([&g, &action] { action = [&g] { return RunTenantList(g); }; });
+
+  auto show_name = std::make_shared<std::string>();
+  CLI::App* show = tenant->add_subcommand("show", "Show one tenant");
+  show->add_option("NAME", *show_name, "Tenant name")->required()->type_name("");
+  show->callback([&g, &action, show_name] { action = [&g, show_name] { return RunTenantShow(g, *show_name); }; });
+}
+
+}  // namespace yardctl

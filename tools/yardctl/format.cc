@@ -1,0 +1,309 @@
+#include "format.h"
+
+#include <algorithm>
+#include <cassert>
+
+#include <fmt/format.h>
+#include <google/protobuf/util/json_util.h>
+
+#include "parse.h"
+
+namespace yardctl {
+namespace v1 = switchyard::v1;
+
+namespace {
+
+constexpr Table::Align kR = Table::Align::kRight;
+constexpr Table::Align kL = Table::Align::kLeft;
+
+std::string OrDash(uint64_t value) { return value == 0 ? "-" : std::to_string(value); }
+std::string OrDash(const std::string& value) { return value.empty() ? "-" : value; }
+std::string Num(uint64_t value) { return std::to_string(value); }
+
+// "key   value" lines, keys padded to the longest.
+class KeyValues {
+ public:
+  void Add(std::string key, std::string value) {
+    lines_.emplace_back(std::move(key), std::move(value));
+  }
+  std::string Render(std::string_view indent = "") const {
+    size_t width = 0;
+    for (const auto& [k, v] : lines_) width = std::max(width, k.size());
+    std::string out;
+    for (const auto& [k, v] : lines_) {
+      if (v.empty()) {
+        out += fmt::format("{}{}\n", indent, k);
+      } else {
+        out += fmt::format("{}{:<{}}  {}\n", indent, k, width, v);
+      }
+    }
+    return out;
+  }
+
+ private:
+  std::vector<std::pair<std::string, std::string>> lines_;
+};
+
+}  // namespace
+
+Table::Table(std::vector<Column> columns) : columns_(std::move(columns)) {}
+
+void Table::AddRow(std::vector<std::string> cells) {
+  assert(cells.size() <= columns_.size());
+  cells.resize(columns_.size());
+  rows_.push_back(std::move(cells));
+}
+
+std::string Table::Render() const {
+  std::vector<size_t> width(columns_.size());
+  for (size_t c = 0; c < columns_.size(); ++c) width[c] = columns_[c].header.size();
+  for (const auto& row : rows_) {
+    for (size_t c = 0; c < row.size(); ++c) width[c] = std::max(width[c], row[c].size());
+  }
+  auto render_row = [&](auto cell_at) {
+    std::string line;
+    for (size_t c = 0; c < columns_.size(); ++c) {
+      const std::string& cell = cell_at(c);
+      if (c > 0) line += "  ";
+      if (columns_[c].align == kR) {
+        line += fmt::format("{:>{}}", cell, width[c]);
+      } else {
+        line += fmt::format("{:<{}}", cell, width[c]);
+      }
+    }
+    line.erase(line.find_last_not_of(' ') + 1);
+    line += '\n';
+    return line;
+  };
+  std::string out = render_row([&](size_t c) -> const std::string& { return columns_[c].header; });
+  for (const auto& row : rows_) {
+    out += render_row([&](size_t c) -> const std::string& { return row[c]; });
+  }
+  return out;
+}
+
+std::string ToJson(const google::protobuf::Message& message) {
+  google::protobuf::util::JsonPrintOptions options;
+  options.always_print_primitive_fields = true;
+  options.preserve_proto_field_names = true;
+  options.add_whitespace = true;
+  std::string out;
+  auto status = google::protobuf::util::MessageToJsonString(message, &out, options);
+  // Only fails on messages with unresolvable Any fields, which v1 has none of.
+  assert(status.ok());
+  (void)status;
+  if (out.empty() || out.back() != '\n') out += '\n';
+  return out;
+}
+
+std::string FormatDuration(uint64_t ms) {
+  uint64_t s = ms / 1000;
+  uint64_t d = s / 86400, h = s / 3600 % 24, m = s / 60 % 60;
+  s %= 60;
+  if (d > 0) return fmt::format("{}d{}h{:02}m{:02}s", d, h, m, s);
+  if (h > 0) return fmt::format("{}h{:02}m{:02}s", h, m, s);
+  if (m > 0) return fmt::format("{}m{:02}s", m, s);
+  return fmt::format("{}s", s);
+}
+
+std::string PortRoleName(v1::PortRole role) {
+  switch (role) {
+    case v1::PORT_ROLE_ACCESS: return "access";
+    case v1::PORT_ROLE_TRUNK: return "trunk";
+    case v1::PORT_ROLE_UPLINK: return "uplink";
+    default: return "-";
+  }
+}
+
+std::string LinkStateName(v1::LinkState link) {
+  switch (link) {
+    case v1::LINK_STATE_UP: return "up";
+    case v1::LINK_STATE_DOWN: return "down";
+    default: return "unknown";
+  }
+}
+
+std::string PortAttachment(const v1::Port& port) {
+  switch (port.role()) {
+    case v1::PORT_ROLE_ACCESS:
+      if (port.access_vlan() == 0) return port.tenant();
+      return fmt::format("{} vlan {}", port.tenant(), port.access_vlan());
+    case v1::PORT_ROLE_TRUNK: {
+      std::string out;
+      for (const auto& tv : port.trunk()) {
+        if (!out.empty()) out += ',';
+        out += fmt::format("{}={}", tv.vlan(), tv.tenant());
+      }
+      return out;
+    }
+    case v1::PORT_ROLE_UPLINK: return "(all with vlan)";
+    default: return "-";
+  }
+}
+
+std::string FormatTenantList(const v1::ListTenantsReply& reply) {
+  Table t({{"NAME"}, {"ID", kR}, {"VLAN", kR}, {"VNI", kR}, {"MAC-LIMIT", kR}, {"GEN", kR}});
+  for (const auto& tn : reply.tenants()) {
+    t.AddRow({tn.name(), Num(tn.id()), OrDash(tn.vlan()), OrDash(tn.vni()),
+              tn.mac_limit() == 0 ? "default" : Num(tn.mac_limit()), Num(tn.generation())});
+  }
+  return t.Render();
+}
+
+std::string FormatTenant(const v1::Tenant& tn) {
+  KeyValues kv;
+  kv.Add("name", tn.name());
+  kv.Add("id", Num(tn.id()));
+  kv.Add("vlan", OrDash(tn.vlan()));
+  kv.Add("vni", OrDash(tn.vni()));
+  kv.Add("mac limit", tn.mac_limit() == 0 ? "default" : Num(tn.mac_limit()));
+  kv.Add("generation", Num(tn.generation()));
+  return kv.Render();
+}
+
+std::string FormatPortList(const v1::ListPortsReply& reply) {
+  Table t({{"NAME"}, {"KIND"}, {"ROLE"}, {"TENANT/VLANS"}, {"LINK"}, {"PORT-ID", kR}, {"ERROR"}});
+  for (const auto& view : reply.ports()) {
+    const auto& p = view.port();
+    bool live = view.has_status();
+    t.AddRow({p.name(), std::string(PortKindName(p.kind())), PortRoleName(p.role()),
+              PortAttachment(p), live ? LinkStateName(view.status().link()) : "-",
+              live ? Num(view.status().port_id()) : "-", view.error()});
+  }
+  return t.Render();
+}
+
+std::string FormatPortView(const v1::PortView& view) {
+  const auto& p = view.port();
+  KeyValues kv;
+  kv.Add("name", p.name());
+  kv.Add("kind", std::string(PortKindName(p.kind())));
+  if (!p.iface().empty()) kv.Add("iface", p.iface());
+  if (!p.socket().empty()) kv.Add("socket", p.socket());
+  if (!p.devargs().empty()) kv.Add("devargs", p.devargs());
+  kv.Add("role", PortRoleName(p.role()));
+  if (p.role() == v1::PORT_ROLE_ACCESS) {
+    kv.Add("tenant", p.tenant());
+    kv.Add("vlan", p.access_vlan() == 0 ? "untagged" : Num(p.access_vlan()));
+  } else if (p.role() == v1::PORT_ROLE_TRUNK) {
+    kv.Add("trunk", PortAttachment(p));
+  }
+  if (p.has_tap()) {
+    const auto& tap = p.tap();
+    kv.Add("netns", OrDash(tap.netns()));
+    std::string addrs;
+    for (const auto& a : tap.addresses()) addrs += (addrs.empty() ? "" : " ") + a;
+    kv.Add("addresses", OrDash(addrs));
+    kv.Add("mtu", tap.mtu() == 0 ? "unchanged" : Num(tap.mtu()));
+  }
+  kv.Add("generation", Num(p.generation()));
+  if (view.has_status()) {
+    const auto& s = view.status();
+    kv.Add("port id", Num(s.port_id()));
+    kv.Add("driver", OrDash(s.driver()));
+    kv.Add("link", s.link_speed_mbps() == 0
+                       ? LinkStateName(s.link())
+                       : fmt::format("{} {} Mb/s", LinkStateName(s.link()), s.link_speed_mbps()));
+    kv.Add("mac", OrDash(s.mac()));
+    kv.Add("queues", fmt::format("rx {} tx {}", s.rx_queues(), s.tx_queues()));
+    std::string workers;
+    for (size_t q = 0; q < static_cast<size_t>(s.rx_workers_size()); ++q) {
+      workers += fmt::format("{}rxq{}:lcore{}", q == 0 ? "" : " ", q, s.rx_workers(q));
+    }
+    kv.Add("rx workers", OrDash(workers));
+  } else {
+    kv.Add("status", "(no dataplane connected)");
+  }
+  if (!view.error().empty()) kv.Add("error", view.error());
+  return kv.Render();
+}
+
+std::string FormatMacs(const v1::ListMacsReply& reply) {
+  Table t({{"TENANT"}, {"MAC"}, {"PORT"}, {"AGE", kR}});
+  for (const auto& m : reply.macs()) {
+    t.AddRow({m.tenant(), m.mac(), m.port(), fmt::format("{:.1f}s", m.age_ms() / 1000.0)});
+  }
+  return t.Render();
+}
+
+std::string FormatStats(const v1::Stats& stats) {
+  std::vector<std::string> sections;
+  if (stats.ports_size() > 0) {
+    Table t({{"PORT"}, {"RX-PKTS", kR}, {"RX-BYTES", kR}, {"TX-PKTS", kR}, {"TX-BYTES", kR},
+             {"RX-DROP", kR}, {"TX-DROP", kR}, {"FLOODED", kR}, {"HW-MISSED", kR},
+             {"HW-RX-ERR", kR}, {"HW-TX-ERR", kR}});
+    for (const auto& p : stats.ports()) {
+      t.AddRow({p.port(), Num(p.rx_packets()), Num(p.rx_bytes()), Num(p.tx_packets()),
+                Num(p.tx_bytes()), Num(p.rx_dropped()), Num(p.tx_dropped()), Num(p.flooded()),
+                Num(p.hw_rx_missed()), Num(p.hw_rx_errors()), Num(p.hw_tx_errors())});
+    }
+    sections.push_back(t.Render());
+  }
+  if (stats.tenants_size() > 0) {
+    Table t({{"TENANT"}, {"RX-PKTS", kR}, {"RX-BYTES", kR}, {"UNICAST", kR}, {"FLOODED", kR},
+             {"DROPPED", kR}, {"MACS", kR}, {"LEARNED", kR}, {"MOVED", kR},
+             {"LEARN-LIMIT", kR}});
+    for (const auto& tn : stats.tenants()) {
+      t.AddRow({tn.tenant(), Num(tn.rx_packets()), Num(tn.rx_bytes()), Num(tn.unicast()),
+                Num(tn.flooded()), Num(tn.dropped()), Num(tn.macs()), Num(tn.learned()),
+                Num(tn.moved()), Num(tn.learn_limit())});
+    }
+    sections.push_back(t.Render());
+  }
+  Table drops({{"DROP-REASON"}, {"PACKETS", kR}});
+  for (const auto& d : stats.drops()) {
+    if (d.packets() != 0) drops.AddRow({d.reason(), Num(d.packets())});
+  }
+  if (drops.rows() > 0) sections.push_back(drops.Render());
+  if (stats.workers_size() > 0) {
+    Table t({{"LCORE", kR}, {"POLLS", kR}, {"BUSY-POLLS", kR}, {"PACKETS", kR},
+             {"CYCLES/PKT", kR}, {"IDLE-SLEEPS", kR}});
+    for (const auto& w : stats.workers()) {
+      // Cycles per packet counts busy polls only: idle polling is not the
+      // cost of forwarding.
+      std::string cpp = w.packets() == 0
+                            ? "-"
+                            : fmt::format("{:.1f}", static_cast<double>(w.busy_cycles()) /
+                                                        static_cast<double>(w.packets()));
+      t.AddRow({Num(w.lcore()), Num(w.polls()), Num(w.busy_polls()), Num(w.packets()), cpp,
+                Num(w.idle_sleeps())});
+    }
+    sections.push_back(t.Render());
+  }
+  std::string out;
+  for (const auto& s : sections) {
+    if (!out.empty()) out += '\n';
+    out += s;
+  }
+  return out;
+}
+
+std::string FormatStatus(const v1::Status& st) {
+  KeyValues kv;
+  kv.Add("controld", "");
+  kv.Add("  version", OrDash(st.version()));
+  kv.Add("  uptime", FormatDuration(st.uptime_ms()));
+  kv.Add("  generation", Num(st.generation()));
+  kv.Add("  db", OrDash(st.db()));
+  kv.Add("  tenants", Num(st.tenants()));
+  kv.Add("  ports", Num(st.ports()));
+  const auto& dp = st.dataplane();
+  kv.Add("dataplane", "");
+  kv.Add("  connected", dp.connected() ? "yes" : "no");
+  kv.Add("  socket", OrDash(dp.socket()));
+  if (dp.connected()) {
+    kv.Add("  version", OrDash(dp.version()));
+    kv.Add("  instance", OrDash(dp.instance_id()));
+    kv.Add("  uptime", FormatDuration(dp.uptime_ms()));
+    kv.Add("  generation",
+           dp.in_sync() ? fmt::format("{} (in sync)", dp.generation())
+                        : fmt::format("{} (behind desired {})", dp.generation(), st.generation()));
+    kv.Add("  workers", Num(dp.workers()));
+    kv.Add("  ports up", fmt::format("{}/{}", dp.ports_up(), dp.ports_total()));
+  }
+  kv.Add("  full syncs", Num(dp.full_syncs()));
+  if (!dp.last_error().empty()) kv.Add("  last error", dp.last_error());
+  return kv.Render();
+}
+
+}  // namespace yardctl
