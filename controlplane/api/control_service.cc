@@ -1,0 +1,98 @@
+#include "api/control_service.h"
+
+#include <exception>
+
+#include <spdlog/spdlog.h>
+
+namespace switchyard::controlplane {
+
+namespace {
+
+// Turns an escaping exception (out of memory, a bug) into INTERNAL so one bad
+// request cannot take the daemon down through gRPC's thread pool.
+template <typename Fn>
+grpc::Status Guard(const char* method, Fn fn) {
+  try {
+    return fn().ToGrpc();
+  } catch (const std::exception& e) {
+    spdlog::error("{}: {}", method, e.what());
+    return grpc::Status(grpc::StatusCode::INTERNAL, std::string(method) + ": " + e.what());
+  } catch (...) {
+    spdlog::error("{}: unknown exception", method);
+    return grpc::Status(grpc::StatusCode::INTERNAL, std::string(method) + ": unknown error");
+  }
+}
+
+}  // namespace
+
+grpc::Status ControlService::CreateTenant(grpc::ServerContext*, const pb::CreateTenantRequest* req, pb::Tenant* out) {
+  return Guard("CreateTenant", [&] { return controller_.CreateTenant(req->tenant(), *out); });
+}
+
+grpc::Status ControlService::DeleteTenant(grpc::ServerContext*, const pb::DeleteTenantRequest* req,
+                                          pb::DeleteReply* out) {
+  return Guard("DeleteTenant", [&] {
+    uint64_t generation = 0;
+    Status st = controller_.DeleteTenant(req->name(), generation);
+    out->set_generation(generation);
+    return st;
+  });
+}
+
+grpc::Status ControlService::GetTenant(grpc::ServerContext*, const pb::GetTenantRequest* req, pb::Tenant* out) {
+  return Guard("GetTenant", [&] { return controller_.GetTenant(req->name(), *out); });
+}
+
+grpc::Status ControlService::ListTenants(grpc::ServerContext*, const pb::ListTenantsRequest*,
+                                         pb::ListTenantsReply* out) {
+  return Guard("ListTenants", [&] {
+    for (auto& t : controller_.ListTenants()) *out->add_tenants() = std::move(t);
+    return Status();
+  });
+}
+
+grpc::Status ControlService::CreatePort(grpc::ServerContext*, const pb::CreatePortRequest* req, pb::PortView* out) {
+  return Guard("CreatePort", [&] { return controller_.CreatePort(req->port(), *out); });
+}
+
+grpc::Status ControlService::DeletePort(grpc::ServerContext*, const pb::DeletePortRequest* req, pb::DeleteReply* out) {
+  return Guard("DeletePort", [&] {
+    uint64_t generation = 0;
+    Status st = controller_.DeletePort(req->name(), generation);
+    out->set_generation(generation);
+    return st;
+  });
+}
+
+grpc::Status ControlService::GetPort(grpc::ServerContext*, const pb::GetPortRequest* req, pb::PortView* out) {
+  return Guard("GetPort", [&] { return controller_.GetPort(req->name(), *out); });
+}
+
+grpc::Status ControlService::ListPorts(grpc::ServerContext*, const pb::ListPortsRequest*, pb::ListPortsReply* out) {
+  return Guard("ListPorts", [&] {
+    for (auto& v : controller_.ListPorts()) *out->add_ports() = std::move(v);
+    return Status();
+  });
+}
+
+grpc::Status ControlService::ListMacs(grpc::ServerContext*, const pb::ListMacsRequest* req, pb::ListMacsReply* out) {
+  return Guard("ListMacs", [&] { return controller_.ListMacs(*req, *out); });
+}
+
+grpc::Status ControlService::FlushMacs(grpc::ServerContext*, const pb::FlushMacsRequest* req,
+                                       pb::FlushMacsReply* out) {
+  return Guard("FlushMacs", [&] { return controller_.FlushMacs(*req, *out); });
+}
+
+grpc::Status ControlService::GetStats(grpc::ServerContext*, const pb::GetStatsRequest* req, pb::Stats* out) {
+  return Guard("GetStats", [&] { return controller_.GetStats(*req, *out); });
+}
+
+grpc::Status ControlService::GetStatus(grpc::ServerContext*, const pb::GetStatusRequest*, pb::Status* out) {
+  return Guard("GetStatus", [&] {
+    controller_.GetStatus(*out);
+    return Status();
+  });
+}
+
+}  // namespace switchyard::controlplane

@@ -1,0 +1,34 @@
+#pragma once
+// switchyard.v1.Control over gRPC: thin adapters. Each handler decodes the
+// request, calls one Controller function and maps its Status. Handlers run on
+// gRPC's thread pool and never let an exception escape.
+
+#include "core/controller.h"
+#include "switchyard/v1/control.grpc.pb.h"
+
+namespace switchyard::controlplane {
+
+class ControlService final : public pb::Control::Service {
+ public:
+  explicit ControlService(Controller& controller) : controller_(controller) {}
+
+  grpc::Status CreateTenant(grpc::ServerContext*, const pb::CreateTenantRequest*, pb::Tenant*) override;
+  grpc::Status DeleteTenant(grpc::ServerContext*, const pb::DeleteTenantRequest*, pb::DeleteReply*) override;
+  grpc::Status GetTenant(grpc::ServerContext*, const pb::GetTenantRequest*, pb::Tenant*) override;
+  grpc::Status ListTenants(grpc::ServerContext*, const pb::ListTenantsRequest*, pb::ListTenantsReply*) override;
+
+  grpc::Status CreatePort(grpc::ServerContext*, const pb::CreatePortRequest*, pb::PortView*) override;
+  grpc::Status DeletePort(grpc::ServerContext*, const pb::DeletePortRequest*, pb::DeleteReply*) override;
+  grpc::Status GetPort(grpc::ServerContext*, const pb::GetPortRequest*, pb::PortView*) override;
+  grpc::Status ListPorts(grpc::ServerContext*, const pb::ListPortsRequest*, pb::ListPortsReply*) override;
+
+  grpc::Status ListMacs(grpc::ServerContext*, const pb::ListMacsRequest*, pb::ListMacsReply*) override;
+  grpc::Status FlushMacs(grpc::ServerContext*, const pb::FlushMacsRequest*, pb::FlushMacsReply*) override;
+  grpc::Status GetStats(grpc::ServerContext*, const pb::GetStatsRequest*, pb::Stats*) override;
+  grpc::Status GetStatus(grpc::ServerContext*, const pb::GetStatusRequest*, pb::Status*) override;
+
+ private:
+  Controller& controller_;
+};
+
+}  // namespace switchyard::controlplane

@@ -1,0 +1,252 @@
+#include "core/controller.h"
+
+#include <spdlog/spdlog.h>
+
+#include "model/checks.h"
+
+#ifndef SWITCHYARD_VERSION
+#define SWITCHYARD_VERSION "dev"
+#endif
+
+namespace switchyard::controlplane {
+
+namespace {
+
+uint64_t MillisSince(std::chrono::steady_clock::time_point t) {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - t).count();
+}
+
+// Runs one read RPC against the connected dataplane.
+template <typename Call>
+Status CallDataplane(const Reconciler& reconciler, std::chrono::milliseconds timeout, Call call) {
+  auto stub = reconciler.Stub();
+  if (!stub) return reconciler.NotConnected();
+  grpc::ClientContext ctx;
+  ctx.set_deadline(std::chrono::system_clock::now() + timeout);
+  grpc::Status st = call(*stub, &ctx);
+  if (!st.ok()) return Status(st.error_code(), "dataplane: " + st.error_message());
+  return {};
+}
+
+}  // namespace
+
+Controller::Controller(Store& store, Kernel& kernel, Options options)
+    : store_(store),
+      kernel_(kernel),
+      options_(std::move(options)),
+      reconciler_({options_.dataplane_socket, options_.retry, options_.rpc_timeout}, &kernel_,
+                  [this](const std::function<void(const DesiredState&)>& fn) {
+                    std::lock_guard lock(mu_);
+                    fn(desired_);
+                  }) {}
+
+Controller::~Controller() { Stop(); }
+
+Status Controller::Init() {
+  std::lock_guard lock(mu_);
+  if (auto st = store_.Load(desired_); !st.ok()) return st;
+  spdlog::info("store {}: generation {}, {} tenants, {} ports", store_.Location(), desired_.generation,
+               desired_.tenants.size(), desired_.ports.size());
+  return {};
+}
+
+void Controller::Start() { reconciler_.Start(); }
+void Controller::Stop() { reconciler_.Stop(); }
+
+DesiredState Controller::Desired() const {
+  std::lock_guard lock(mu_);
+  return desired_;
+}
+
+Status Controller::CommitLocked(std::vector<pb::Change> changes, Reconciler::PushResult& push) {
+  const uint64_t generation = desired_.generation + 1;
+  for (auto& c : changes) {
+    if (c.has_upsert_tenant()) c.mutable_upsert_tenant()->set_generation(generation);
+    if (c.has_upsert_port()) c.mutable_upsert_port()->set_generation(generation);
+  }
+  if (auto st = store_.Commit(generation, changes); !st.ok()) {
+    spdlog::error("commit of generation {} failed: {}", generation, st.message());
+    return st;
+  }
+  for (const auto& c : changes) ApplyChange(desired_, c);
+  desired_.generation = generation;
+  push = reconciler_.Push(desired_, changes);
+  if (!push.delivered) spdlog::info("generation {} stored; the dataplane gets it at the next sync", generation);
+  return {};
+}
+
+Status Controller::CreateTenant(pb::Tenant tenant, pb::Tenant& out) {
+  std::lock_guard lock(mu_);
+  if (auto st = PrepareTenantCreate(desired_, tenant); !st.ok()) return st;
+  std::vector<pb::Change> changes(1);
+  *changes[0].mutable_upsert_tenant() = tenant;
+  Reconciler::PushResult push;
+  if (auto st = CommitLocked(std::move(changes), push); !st.ok()) return st;
+  out = desired_.tenants.at(tenant.name());
+  spdlog::info("tenant {} created (id {}, generation {})", out.name(), out.id(), out.generation());
+  return {};
+}
+
+Status Controller::DeleteTenant(const std::string& name, uint64_t& generation) {
+  std::lock_guard lock(mu_);
+  if (auto st = CheckTenantDelete(desired_, name); !st.ok()) return st;
+  std::vector<pb::Change> changes(1);
+  changes[0].set_delete_tenant(name);
+  Reconciler::PushResult push;
+  if (auto st = CommitLocked(std::move(changes), push); !st.ok()) return st;
+  generation = desired_.generation;
+  spdlog::info("tenant {} deleted (generation {})", name, generation);
+  return {};
+}
+
+Status Controller::GetTenant(const std::string& name, pb::Tenant& out) const {
+  std::lock_guard lock(mu_);
+  auto it = desired_.tenants.find(name);
+  if (it == desired_.tenants.end()) return NotFound("tenant '{}' not found", name);
+  out = it->second;
+  return {};
+}
+
+std::vector<pb::Tenant> Controller::ListTenants() const {
+  std::lock_guard lock(mu_);
+  std::vector<pb::Tenant> out;
+  for (const auto& [name, t] : desired_.tenants) out.push_back(t);
+  return out;
+}
+
+Status Controller::CreatePort(pb::Port port, pb::PortView& out) {
+  pb::Port created;
+  {
+    std::lock_guard lock(mu_);
+    if (auto st = PreparePortCreate(desired_, kernel_, port); !st.ok()) return st;
+    std::vector<pb::Change> changes(1);
+    *changes[0].mutable_upsert_port() = port;
+    Reconciler::PushResult push;
+    if (auto st = CommitLocked(std::move(changes), push); !st.ok()) return st;
+
+    auto err = push.port_errors.find(port.name());
+    if (push.delivered && err != push.port_errors.end()) {
+      // The dataplane refused it: undo, as a new generation so both sides
+      // keep moving forward.
+      std::vector<pb::Change> undo(1);
+      undo[0].set_delete_port(port.name());
+      Reconciler::PushResult undo_push;
+      if (auto st = CommitLocked(std::move(undo), undo_push); !st.ok()) {
+        spdlog::error("port {}: rollback failed: {}", port.name(), st.message());
+      }
+      return FailedPrecondition("dataplane could not add port {}: {}", port.name(), err->second);
+    }
+    created = desired_.ports.at(port.name());
+  }
+  spdlog::info("port {} created (generation {})", created.name(), created.generation());
+  out = JoinPorts({created}).front();
+  return {};
+}
+
+Status Controller::DeletePort(const std::string& name, uint64_t& generation) {
+  std::lock_guard lock(mu_);
+  if (auto st = CheckPortDelete(desired_, name); !st.ok()) return st;
+  std::vector<pb::Change> changes(1);
+  changes[0].set_delete_port(name);
+  Reconciler::PushResult push;
+  if (auto st = CommitLocked(std::move(changes), push); !st.ok()) return st;
+  generation = desired_.generation;
+  spdlog::info("port {} deleted (generation {})", name, generation);
+  return {};
+}
+
+bool Controller::FetchState(pb::DataplaneState& state) const {
+  return CallDataplane(reconciler_, options_.rpc_timeout, [&](pb::Dataplane::Stub& stub, grpc::ClientContext* ctx) {
+           return stub.GetState(ctx, pb::GetStateRequest(), &state);
+         }).ok();
+}
+
+std::vector<pb::PortView> Controller::JoinPorts(const std::vector<pb::Port>& ports) const {
+  pb::DataplaneState state;
+  bool live = FetchState(state);
+  auto errors = reconciler_.GetSnapshot().port_errors;
+  std::vector<pb::PortView> views;
+  for (const auto& port : ports) {
+    pb::PortView& view = views.emplace_back();
+    *view.mutable_port() = port;
+    if (live) {
+      for (const auto& ps : state.port_status()) {
+        if (ps.name() == port.name()) *view.mutable_status() = ps;
+      }
+    }
+    if (auto it = errors.find(port.name()); it != errors.end()) view.set_error(it->second);
+  }
+  return views;
+}
+
+Status Controller::GetPort(const std::string& name, pb::PortView& out) const {
+  pb::Port port;
+  {
+    std::lock_guard lock(mu_);
+    auto it = desired_.ports.find(name);
+    if (it == desired_.ports.end()) return NotFound("port '{}' not found", name);
+    port = it->second;
+  }
+  out = JoinPorts({port}).front();
+  return {};
+}
+
+std::vector<pb::PortView> Controller::ListPorts() const {
+  std::vector<pb::Port> ports;
+  {
+    std::lock_guard lock(mu_);
+    for (const auto& [name, p] : desired_.ports) ports.push_back(p);
+  }
+  return JoinPorts(ports);
+}
+
+Status Controller::ListMacs(const pb::ListMacsRequest& req, pb::ListMacsReply& out) const {
+  return CallDataplane(reconciler_, options_.rpc_timeout, [&](pb::Dataplane::Stub& stub, grpc::ClientContext* ctx) {
+    return stub.ListMacs(ctx, req, &out);
+  });
+}
+
+Status Controller::FlushMacs(const pb::FlushMacsRequest& req, pb::FlushMacsReply& out) const {
+  return CallDataplane(reconciler_, options_.rpc_timeout, [&](pb::Dataplane::Stub& stub, grpc::ClientContext* ctx) {
+    return stub.FlushMacs(ctx, req, &out);
+  });
+}
+
+Status Controller::GetStats(const pb::GetStatsRequest& req, pb::Stats& out) const {
+  return CallDataplane(reconciler_, options_.rpc_timeout, [&](pb::Dataplane::Stub& stub, grpc::ClientContext* ctx) {
+    return stub.GetStats(ctx, req, &out);
+  });
+}
+
+void Controller::GetStatus(pb::Status& out) const {
+  {
+    std::lock_guard lock(mu_);
+    out.set_generation(desired_.generation);
+    out.set_tenants(static_cast<uint32_t>(desired_.tenants.size()));
+    out.set_ports(static_cast<uint32_t>(desired_.ports.size()));
+  }
+  out.set_version(SWITCHYARD_VERSION);
+  out.set_db(store_.Location());
+  out.set_uptime_ms(MillisSince(started_));
+
+  auto snap = reconciler_.GetSnapshot();
+  pb::DataplaneStatus& dp = *out.mutable_dataplane();
+  dp.set_socket(reconciler_.socket());
+  dp.set_full_syncs(snap.full_syncs);
+  dp.set_last_error(snap.last_error);
+  pb::DataplaneState state;
+  if (!snap.connected || !FetchState(state)) return;
+  dp.set_connected(true);
+  dp.set_instance_id(state.instance_id());
+  dp.set_generation(state.generation());
+  dp.set_in_sync(state.generation() == out.generation());
+  dp.set_workers(state.workers());
+  dp.set_uptime_ms(state.uptime_ms());
+  dp.set_version(state.version());
+  dp.set_ports_total(static_cast<uint32_t>(state.port_status_size()));
+  uint32_t up = 0;
+  for (const auto& ps : state.port_status()) up += ps.link() == pb::LINK_STATE_UP;
+  dp.set_ports_up(up);
+}
+
+}  // namespace switchyard::controlplane

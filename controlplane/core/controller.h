@@ -1,0 +1,80 @@
+#pragma once
+// The control plane's domain operations: validate → bump generation →
+// persist → push to the dataplane. One instance per controld. The gRPC
+// service (api/) and tests call these; they never touch store or reconciler
+// directly.
+//
+// Threads: public methods run on gRPC handler threads. All mutations are
+// serialized by mu_ (the "mutation mutex"), which the reconciler thread also
+// takes while it syncs, so the dataplane sees one ordered stream of writes.
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "kernel/kernel.h"
+#include "model/desired_state.h"
+#include "model/status.h"
+#include "reconcile/reconciler.h"
+#include "store/store.h"
+#include "switchyard/v1/control.pb.h"
+
+namespace switchyard::controlplane {
+
+class Controller {
+ public:
+  struct Options {
+    std::string dataplane_socket;
+    std::chrono::milliseconds retry{100};
+    std::chrono::milliseconds rpc_timeout{10000};
+  };
+
+  // `store` and `kernel` must outlive the controller.
+  Controller(Store& store, Kernel& kernel, Options options);
+  ~Controller();
+
+  Status Init();  // loads the store; call before Start
+  void Start();   // starts the reconciler thread
+  void Stop();
+
+  Status CreateTenant(pb::Tenant tenant, pb::Tenant& out);
+  Status DeleteTenant(const std::string& name, uint64_t& generation);
+  Status GetTenant(const std::string& name, pb::Tenant& out) const;
+  std::vector<pb::Tenant> ListTenants() const;
+
+  Status CreatePort(pb::Port port, pb::PortView& out);
+  Status DeletePort(const std::string& name, uint64_t& generation);
+  Status GetPort(const std::string& name, pb::PortView& out) const;
+  std::vector<pb::PortView> ListPorts() const;
+
+  // Live state, proxied to the dataplane. UNAVAILABLE when not connected.
+  Status ListMacs(const pb::ListMacsRequest& req, pb::ListMacsReply& out) const;
+  Status FlushMacs(const pb::FlushMacsRequest& req, pb::FlushMacsReply& out) const;
+  Status GetStats(const pb::GetStatsRequest& req, pb::Stats& out) const;
+  void GetStatus(pb::Status& out) const;
+
+  DesiredState Desired() const;  // a copy, for tests and status
+  Reconciler& reconciler() { return reconciler_; }
+
+ private:
+  // mu_ held. Stamps upserts with the next generation, persists, updates the
+  // in-memory state and pushes. On a store failure nothing changed.
+  Status CommitLocked(std::vector<pb::Change> changes, Reconciler::PushResult& push);
+  // Dataplane live state; false when not connected or the call failed.
+  bool FetchState(pb::DataplaneState& state) const;
+  std::vector<pb::PortView> JoinPorts(const std::vector<pb::Port>& ports) const;
+
+  Store& store_;
+  Kernel& kernel_;
+  const Options options_;
+  const std::chrono::steady_clock::time_point started_ = std::chrono::steady_clock::now();
+
+  mutable std::mutex mu_;
+  DesiredState desired_;
+  Reconciler reconciler_;  // last: its thread uses the members above
+};
+
+}  // namespace switchyard::controlplane

@@ -1,0 +1,29 @@
+#pragma once
+// Cross-object rules: a new object against the desired state it joins.
+// Pure functions (apart from asking the Kernel whether a name exists); the
+// caller holds the controller's mutation mutex so `state` cannot change.
+
+#include <string>
+
+#include "kernel/kernel.h"
+#include "model/desired_state.h"
+#include "model/status.h"
+
+namespace switchyard::controlplane {
+
+// Validates `tenant` for creation and assigns its id when 0 (lowest free
+// 1..16383). ALREADY_EXISTS for a taken name, id, vlan or vni.
+Status PrepareTenantCreate(const DesiredState& state, pb::Tenant& tenant);
+
+// NOT_FOUND if absent; FAILED_PRECONDITION naming the ports that still use it.
+Status CheckTenantDelete(const DesiredState& state, const std::string& name);
+
+// Normalizes and validates `port` for creation: referenced tenants exist,
+// name/iface/socket unique, kernel interface (af_packet, af_xdp) and netns
+// (tap) exist.
+Status PreparePortCreate(const DesiredState& state, const Kernel& kernel, pb::Port& port);
+
+// NOT_FOUND if absent.
+Status CheckPortDelete(const DesiredState& state, const std::string& name);
+
+}  // namespace switchyard::controlplane

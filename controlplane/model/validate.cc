@@ -1,0 +1,179 @@
+#include "model/validate.h"
+
+#include <arpa/inet.h>
+
+#include <charconv>
+#include <set>
+
+namespace switchyard::controlplane {
+
+namespace {
+
+bool IsNameChar(char c) {
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ||
+         c == '.' || c == '-';
+}
+
+bool ValidVlan(uint32_t vlan) { return vlan >= 1 && vlan <= 4094; }
+
+// Kernel interface names: no '/', ':' or whitespace, not "." or "..".
+Status ValidateIfaceName(const std::string& field, const std::string& iface) {
+  if (iface.empty()) return InvalidArgument("{}: required", field);
+  if (iface.size() > kMaxIfaceLen) {
+    return InvalidArgument("{}: must be at most {} characters, got '{}' ({})", field, kMaxIfaceLen,
+                           iface, iface.size());
+  }
+  if (iface == "." || iface == "..") return InvalidArgument("{}: '{}' is not an interface name", field, iface);
+  for (char c : iface) {
+    if (c == '/' || c == ':' || c <= ' ' || c == 0x7f) {
+      return InvalidArgument("{}: '{}' contains a character not allowed in an interface name", field, iface);
+    }
+  }
+  return {};
+}
+
+bool NeedsIface(pb::PortKind kind) {
+  return kind == pb::PORT_KIND_TAP || kind == pb::PORT_KIND_AF_PACKET || kind == pb::PORT_KIND_AF_XDP;
+}
+
+bool IsVhost(pb::PortKind kind) {
+  return kind == pb::PORT_KIND_VHOST_SERVER || kind == pb::PORT_KIND_VHOST_CLIENT;
+}
+
+Status ValidateTap(const pb::TapKernelConfig& tap) {
+  if (!tap.netns().empty()) {
+    if (auto st = ValidateName("port.tap.netns", tap.netns()); !st.ok()) return st;
+  }
+  for (int i = 0; i < tap.addresses_size(); ++i) {
+    if (!IsCidr(tap.addresses(i))) {
+      return InvalidArgument("port.tap.addresses[{}]: must be an address with a prefix length like "
+                             "10.0.0.1/24 or fd00::1/64, got '{}'",
+                             i, tap.addresses(i));
+    }
+  }
+  if (tap.mtu() != 0 && (tap.mtu() < 68 || tap.mtu() > 9000)) {
+    return InvalidArgument("port.tap.mtu: must be 0 or 68..9000, got {}", tap.mtu());
+  }
+  return {};
+}
+
+Status ValidateRole(const pb::Port& port) {
+  switch (port.role()) {
+    case pb::PORT_ROLE_ACCESS:
+      if (port.tenant().empty()) return InvalidArgument("port.tenant: required for an access port");
+      if (auto st = ValidateName("port.tenant", port.tenant()); !st.ok()) return st;
+      if (port.access_vlan() != 0 && !ValidVlan(port.access_vlan())) {
+        return InvalidArgument("port.access_vlan: must be 0 or 1..4094, got {}", port.access_vlan());
+      }
+      if (port.trunk_size() != 0) return InvalidArgument("port.trunk: only for trunk ports");
+      return {};
+    case pb::PORT_ROLE_TRUNK: {
+      if (port.trunk_size() == 0) return InvalidArgument("port.trunk: a trunk port needs at least one VLAN");
+      if (!port.tenant().empty()) return InvalidArgument("port.tenant: only for access ports (use port.trunk)");
+      if (port.access_vlan() != 0) return InvalidArgument("port.access_vlan: only for access ports");
+      std::set<uint32_t> seen;
+      for (int i = 0; i < port.trunk_size(); ++i) {
+        const auto& tv = port.trunk(i);
+        if (!ValidVlan(tv.vlan())) {
+          return InvalidArgument("port.trunk[{}].vlan: must be 1..4094, got {}", i, tv.vlan());
+        }
+        if (!seen.insert(tv.vlan()).second) {
+          return InvalidArgument("port.trunk[{}].vlan: VLAN {} appears twice in this port", i, tv.vlan());
+        }
+        if (auto st = ValidateName(fmt::format("port.trunk[{}].tenant", i), tv.tenant()); !st.ok()) return st;
+      }
+      return {};
+    }
+    case pb::PORT_ROLE_UPLINK:
+      if (!port.tenant().empty()) return InvalidArgument("port.tenant: only for access ports");
+      if (port.access_vlan() != 0) return InvalidArgument("port.access_vlan: only for access ports");
+      if (port.trunk_size() != 0) return InvalidArgument("port.trunk: only for trunk ports");
+      return {};
+    default:
+      return InvalidArgument("port.role: required (access, trunk or uplink), got {}", static_cast<int>(port.role()));
+  }
+}
+
+}  // namespace
+
+bool IsCidr(const std::string& text) {
+  auto slash = text.find('/');
+  if (slash == std::string::npos || slash + 1 == text.size()) return false;
+  std::string addr = text.substr(0, slash);
+  std::string_view len_text(text.data() + slash + 1, text.size() - slash - 1);
+  unsigned len = 0;
+  auto [ptr, ec] = std::from_chars(len_text.data(), len_text.data() + len_text.size(), len);
+  if (ec != std::errc() || ptr != len_text.data() + len_text.size()) return false;
+  unsigned char buf[16];
+  if (inet_pton(AF_INET, addr.c_str(), buf) == 1) return len <= 32;
+  if (inet_pton(AF_INET6, addr.c_str(), buf) == 1) return len <= 128;
+  return false;
+}
+
+Status ValidateName(const std::string& field, const std::string& name) {
+  if (name.empty()) return InvalidArgument("{}: required", field);
+  if (name.size() > 32) {
+    return InvalidArgument("{}: must be 1..32 characters, got {} characters", field, name.size());
+  }
+  for (char c : name) {
+    if (!IsNameChar(c)) {
+      return InvalidArgument("{}: must be characters of [A-Za-z0-9_.-], got '{}'", field, name);
+    }
+  }
+  return {};
+}
+
+void NormalizePort(pb::Port& port) {
+  port.clear_generation();
+  if (port.kind() == pb::PORT_KIND_TAP && port.iface().empty()) port.set_iface(port.name());
+}
+
+Status ValidateTenant(const pb::Tenant& t) {
+  if (auto st = ValidateName("tenant.name", t.name()); !st.ok()) return st;
+  if (t.id() > kMaxTenantId) {
+    return InvalidArgument("tenant.id: must be 1..{} (or 0 to assign one), got {}", kMaxTenantId, t.id());
+  }
+  if (t.vlan() != 0 && !ValidVlan(t.vlan())) {
+    return InvalidArgument("tenant.vlan: must be 0 or 1..4094, got {}", t.vlan());
+  }
+  if (t.mac_limit() > kMaxMacLimit) {
+    return InvalidArgument("tenant.mac_limit: must be at most {}, got {}", kMaxMacLimit, t.mac_limit());
+  }
+  if (t.vni() > kMaxVni) {
+    return InvalidArgument("tenant.vni: must be 0 or 1..{}, got {}", kMaxVni, t.vni());
+  }
+  return {};
+}
+
+Status ValidatePort(const pb::Port& port) {
+  if (auto st = ValidateName("port.name", port.name()); !st.ok()) return st;
+  if (port.kind() == pb::PORT_KIND_UNSPECIFIED || !pb::PortKind_IsValid(port.kind())) {
+    return InvalidArgument("port.kind: required (vhost_server, vhost_client, tap, af_packet, af_xdp, pci, "
+                           "pcap, ring or null), got {}",
+                           static_cast<int>(port.kind()));
+  }
+  if (NeedsIface(port.kind())) {
+    if (auto st = ValidateIfaceName("port.iface", port.iface()); !st.ok()) return st;
+  } else if (!port.iface().empty()) {
+    return InvalidArgument("port.iface: only for tap, af_packet and af_xdp ports");
+  }
+  if (IsVhost(port.kind())) {
+    if (port.socket().empty()) return InvalidArgument("port.socket: required for a vhost port");
+    if (port.socket().front() != '/') {
+      return InvalidArgument("port.socket: must be an absolute path, got '{}'", port.socket());
+    }
+  } else if (!port.socket().empty()) {
+    return InvalidArgument("port.socket: only for vhost ports");
+  }
+  if ((port.kind() == pb::PORT_KIND_PCI || port.kind() == pb::PORT_KIND_PCAP) && port.devargs().empty()) {
+    return InvalidArgument("port.devargs: required for a {} port",
+                           port.kind() == pb::PORT_KIND_PCI ? "pci" : "pcap");
+  }
+  if (port.has_tap()) {
+    if (port.kind() != pb::PORT_KIND_TAP) return InvalidArgument("port.tap: only for tap ports");
+    if (auto st = ValidateTap(port.tap()); !st.ok()) return st;
+  }
+  return ValidateRole(port);
+}
+
+}  // namespace switchyard::controlplane

@@ -1,0 +1,37 @@
+#pragma once
+// Field rules of Tenant and Port (types.proto), one object at a time. Pure
+// functions, callable from any thread. Every failure is INVALID_ARGUMENT with a
+// message that starts with the field path, e.g.
+//   port.access_vlan: must be 0 or 1..4094, got 5000
+
+#include <string>
+
+#include "model/status.h"
+#include "switchyard/v1/types.pb.h"
+
+namespace switchyard::controlplane {
+
+namespace pb = ::switchyard::v1;
+
+inline constexpr uint32_t kMaxTenantId = 16383;
+inline constexpr uint32_t kMaxMacLimit = 1048576;
+inline constexpr uint32_t kMaxVni = 16777215;
+inline constexpr size_t kMaxIfaceLen = 15;  // IFNAMSIZ - 1
+
+// Object names: 1..32 characters of [A-Za-z0-9_.-].
+Status ValidateName(const std::string& field, const std::string& name);
+
+// Fills what the control plane defaults and drops what it owns: clears
+// `generation`, defaults a tap port's iface to its name.
+void NormalizePort(pb::Port& port);
+
+// id 0 is accepted (it means "assign one" on create).
+Status ValidateTenant(const pb::Tenant& tenant);
+
+// Expects a normalized port.
+Status ValidatePort(const pb::Port& port);
+
+// "10.0.0.1/24", "fd00::1/64": an address with a prefix length in range.
+bool IsCidr(const std::string& text);
+
+}  // namespace switchyard::controlplane
