@@ -1,0 +1,287 @@
+#include "format.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <google/protobuf/util/json_util.h>
+#include <google/protobuf/util/message_differencer.h>
+
+#include <sstream>
+
+namespace yardctl {
+namespace {
+namespace v1 = switchyard::v1;
+using ::testing::HasSubstr;
+using ::testing::Not;
+
+std::vector<std::string> Lines(const std::string& text) {
+  std::vector<std::string> out;
+  std::istringstream in(text);
+  for (std::string line; std::getline(in, line);) out.push_back(line);
+  return out;
+}
+
+// Every line of a rendered block ends without spaces and in '\n'.
+void ExpectTidy(const std::string& text) {
+  ASSERT_FALSE(text.empty());
+  EXPECT_EQ(text.back(), '\n');
+  for (const auto& line : Lines(text)) {
+    EXPECT_TRUE(line.empty() || line.back() != ' ') << "trailing space: '" << line << "'";
+  }
+}
+
+TEST(Table, AlignsColumnsLeftAndRight) {
+  Table t({{"NAME"}, {"COUNT", Table::Align::kRight}, {"NOTE"}});
+  t.AddRow({"a", "1", "x"});
+  t.AddRow({"longer-name", "12345", ""});
+  EXPECT_EQ(t.Render(),
+            "NAME         COUNT  NOTE\n"
+            "a                1  x\n"
+            "longer-name  12345\n");
+}
+
+TEST(Table, HeaderOnlyWhenEmpty) {
+  Table t({{"A"}, {"B"}});
+  EXPECT_EQ(t.Render(), "A  B\n");
+  EXPECT_EQ(t.rows(), 0u);
+}
+
+v1::ListTenantsReply SampleTenants() {
+  v1::ListTenantsReply r;
+  auto* red = r.add_tenants();
+  red->set_name("red");
+  red->set_id(1);
+  red->set_vlan(100);
+  red->set_generation(3);
+  auto* blue = r.add_tenants();
+  blue->set_name("blue-team");
+  blue->set_id(12);
+  blue->set_vni(5000);
+  blue->set_mac_limit(1024);
+  blue->set_generation(4);
+  return r;
+}
+
+TEST(FormatTenantList, Table) {
+  EXPECT_EQ(FormatTenantList(SampleTenants()),
+            "NAME       ID  VLAN   VNI  MAC-LIMIT  GEN\n"
+            "red         1   100     -    default    3\n"
+            "blue-team  12     -  5000       1024    4\n");
+}
+
+TEST(FormatTenant, KeyValues) {
+  std::string out = FormatTenant(SampleTenants().tenants(1));
+  ExpectTidy(out);
+  EXPECT_THAT(out, HasSubstr("name        blue-team\n"));
+  EXPECT_THAT(out, HasSubstr("vni         5000\n"));
+  EXPECT_THAT(out, HasSubstr("vlan        -\n"));
+}
+
+v1::ListPortsReply SamplePorts() {
+  v1::ListPortsReply r;
+  auto* vm = r.add_ports();
+  vm->mutable_port()->set_name("vm1");
+  vm->mutable_port()->set_kind(v1::PORT_KIND_VHOST_SERVER);
+  vm->mutable_port()->set_role(v1::PORT_ROLE_ACCESS);
+  vm->mutable_port()->set_tenant("red");
+  vm->mutable_status()->set_link(v1::LINK_STATE_UP);
+  vm->mutable_status()->set_port_id(0);
+  auto* trunk = r.add_ports();
+  trunk->mutable_port()->set_name("eth1");
+  trunk->mutable_port()->set_kind(v1::PORT_KIND_AF_PACKET);
+  trunk->mutable_port()->set_role(v1::PORT_ROLE_TRUNK);
+  for (auto [vlan, tenant] : {std::pair{10u, "red"}, std::pair{20u, "blue"}}) {
+    auto* tv = trunk->mutable_port()->add_trunk();
+    tv->set_vlan(vlan);
+    tv->set_tenant(tenant);
+  }
+  trunk->mutable_status()->set_link(v1::LINK_STATE_DOWN);
+  trunk->mutable_status()->set_port_id(12);
+  auto* up = r.add_ports();
+  up->mutable_port()->set_name("uplink0");
+  up->mutable_port()->set_kind(v1::PORT_KIND_PCI);
+  up->mutable_port()->set_role(v1::PORT_ROLE_UPLINK);
+  up->set_error("probe failed: no such device");
+  auto* tap = r.add_ports();
+  tap->mutable_port()->set_name("t1");
+  tap->mutable_port()->set_kind(v1::PORT_KIND_TAP);
+  tap->mutable_port()->set_role(v1::PORT_ROLE_ACCESS);
+  tap->mutable_port()->set_tenant("blue");
+  tap->mutable_port()->set_access_vlan(30);
+  return r;
+}
+
+TEST(FormatPortList, Table) {
+  EXPECT_EQ(FormatPortList(SamplePorts()),
+            "NAME     KIND          ROLE    TENANT/VLANS     LINK  PORT-ID  ERROR\n"
+            "vm1      vhost-server  access  red              up          0\n"
+            "eth1     af_packet     trunk   10=red,20=blue   down       12\n"
+            "uplink0  pci           uplink  (all with vlan)  -           -  probe failed: no such device\n"
+            "t1       tap           access  blue vlan 30     -           -\n");
+}
+
+TEST(FormatPortView, ConfigAndStatus) {
+  v1::PortView view = SamplePorts().ports(0);
+  view.mutable_port()->set_socket("/run/vm1.sock");
+  view.mutable_status()->set_driver("net_vhost");
+  view.mutable_status()->set_link_speed_mbps(10000);
+  view.mutable_status()->add_rx_workers(2);
+  view.mutable_status()->add_rx_workers(3);
+  std::string out = FormatPortView(view);
+  ExpectTidy(out);
+  EXPECT_THAT(out, HasSubstr("socket      /run/vm1.sock\n"));
+  EXPECT_THAT(out, HasSubstr("vlan        untagged\n"));
+  EXPECT_THAT(out, HasSubstr("link        up 10000 Mb/s\n"));
+  EXPECT_THAT(out, HasSubstr("rx workers  rxq0:lcore2 rxq1:lcore3\n"));
+}
+
+TEST(FormatPortView, NoDataplaneAndTapConfig) {
+  v1::PortView view = SamplePorts().ports(3);
+  view.mutable_port()->mutable_tap()->set_netns("ns1");
+  view.mutable_port()->mutable_tap()->add_addresses("10.0.0.1/24");
+  std::string out = FormatPortView(view);
+  ExpectTidy(out);
+  EXPECT_THAT(out, HasSubstr("(no dataplane connected)"));
+  EXPECT_THAT(out, HasSubstr("netns       ns1\n"));
+  EXPECT_THAT(out, HasSubstr("addresses   10.0.0.1/24\n"));
+  EXPECT_THAT(out, HasSubstr("mtu         unchanged\n"));
+}
+
+TEST(FormatMacs, Table) {
+  v1::ListMacsReply r;
+  auto* m = r.add_macs();
+  m->set_tenant("red");
+  m->set_mac("02:00:00:00:00:01");
+  m->set_port("vm1");
+  m->set_age_ms(1300);
+  EXPECT_EQ(FormatMacs(r),
+            "TENANT  MAC                PORT   AGE\n"
+            "red     02:00:00:00:00:01  vm1   1.3s\n");
+}
+
+v1::Stats SampleStats() {
+  v1::Stats s;
+  auto* p = s.add_ports();
+  p->set_port("vm1");
+  p->set_rx_packets(1000);
+  p->set_rx_bytes(64000);
+  p->set_tx_packets(900);
+  p->set_tx_bytes(57600);
+  p->set_rx_dropped(3);
+  auto* t = s.add_tenants();
+  t->set_tenant("red");
+  t->set_rx_packets(1000);
+  t->set_macs(2);
+  auto* d1 = s.add_drops();
+  d1->set_reason("no_tenant");
+  d1->set_packets(3);
+  auto* d0 = s.add_drops();
+  d0->set_reason("malformed");
+  d0->set_packets(0);
+  auto* w = s.add_workers();
+  w->set_lcore(1);
+  w->set_polls(500);
+  w->set_busy_polls(40);
+  w->set_busy_cycles(123456);
+  w->set_packets(1000);
+  auto* idle = s.add_workers();
+  idle->set_lcore(2);
+  idle->set_polls(500);
+  s.set_tsc_hz(2000000000);
+  return s;
+}
+
+TEST(FormatStats, SectionsAndCyclesPerPacket) {
+  std::string out = FormatStats(SampleStats());
+  ExpectTidy(out);
+  auto lines = Lines(out);
+  ASSERT_EQ(lines.size(), 12u) << out;
+  EXPECT_EQ(lines[0],
+            "PORT  RX-PKTS  RX-BYTES  TX-PKTS  TX-BYTES  RX-DROP  TX-DROP  FLOODED  HW-MISSED  "
+            "HW-RX-ERR  HW-TX-ERR");
+  EXPECT_EQ(lines[1],
+            "vm1      1000     64000      900     57600        3        0        0          0  "
+            "        0          0");
+  EXPECT_EQ(lines[2], "");
+  EXPECT_THAT(lines[3], testing::StartsWith("TENANT  RX-PKTS"));
+  EXPECT_EQ(lines[5], "");
+  EXPECT_EQ(lines[6], "DROP-REASON  PACKETS");
+  EXPECT_EQ(lines[7], "no_tenant          3");
+  EXPECT_THAT(out, Not(HasSubstr("malformed")));  // zero reasons are left out
+  EXPECT_EQ(lines[9], "LCORE  POLLS  BUSY-POLLS  PACKETS  CYCLES/PKT  IDLE-SLEEPS");
+  EXPECT_EQ(lines[10], "    1    500          40     1000       123.5            0");
+  EXPECT_EQ(lines[11], "    2    500           0        0           -            0");
+}
+
+TEST(FormatStats, EmptySectionsLeftOut) {
+  v1::Stats s;
+  auto* p = s.add_ports();
+  p->set_port("vm1");
+  std::string out = FormatStats(s);
+  EXPECT_EQ(Lines(out).size(), 2u) << out;
+  EXPECT_EQ(FormatStats(v1::Stats{}), "");
+}
+
+TEST(FormatStatus, ConnectedAndBehind) {
+  v1::Status s;
+  s.set_version("0.1.0");
+  s.set_generation(42);
+  s.set_db("/var/lib/switchyard/state.db");
+  s.set_uptime_ms(3723000);
+  auto* dp = s.mutable_dataplane();
+  dp->set_connected(true);
+  dp->set_generation(40);
+  dp->set_in_sync(false);
+  dp->set_ports_up(3);
+  dp->set_ports_total(4);
+  std::string out = FormatStatus(s);
+  ExpectTidy(out);
+  EXPECT_THAT(out, HasSubstr("  uptime      1h02m03s\n"));
+  EXPECT_THAT(out, HasSubstr("  generation  40 (behind desired 42)\n"));
+  EXPECT_THAT(out, HasSubstr("  ports up    3/4\n"));
+}
+
+TEST(FormatStatus, Disconnected) {
+  v1::Status s;
+  s.mutable_dataplane()->set_last_error("connect: No such file or directory");
+  std::string out = FormatStatus(s);
+  EXPECT_THAT(out, HasSubstr("  connected   no\n"));
+  EXPECT_THAT(out, HasSubstr("  last error  connect: No such file or directory\n"));
+  EXPECT_THAT(out, Not(HasSubstr("ports up")));
+}
+
+TEST(FormatDuration, Units) {
+  EXPECT_EQ(FormatDuration(999), "0s");
+  EXPECT_EQ(FormatDuration(7000), "7s");
+  EXPECT_EQ(FormatDuration(125000), "2m05s");
+  EXPECT_EQ(FormatDuration(90061000), "1d1h01m01s");
+}
+
+TEST(ToJson, ValidPrimitiveFieldsAndProtoNames) {
+  v1::ListTenantsReply reply = SampleTenants();
+  std::string json = ToJson(reply);
+  EXPECT_EQ(json.back(), '\n');
+  // Proto field names, zero fields included.
+  EXPECT_THAT(json, HasSubstr("\"mac_limit\""));
+  EXPECT_THAT(json, Not(HasSubstr("macLimit")));
+  EXPECT_THAT(json, HasSubstr("\"vni\": 0"));
+  // Valid: parses back to the same message.
+  v1::ListTenantsReply back;
+  ASSERT_TRUE(google::protobuf::util::JsonStringToMessage(json, &back).ok()) << json;
+  EXPECT_TRUE(google::protobuf::util::MessageDifferencer::Equals(reply, back));
+}
+
+TEST(ToJson, EnumsByNameAndEmptyMessage) {
+  v1::ListPortsReply ports = SamplePorts();
+  std::string json = ToJson(ports);
+  EXPECT_THAT(json, HasSubstr("\"PORT_KIND_VHOST_SERVER\""));
+  EXPECT_THAT(json, HasSubstr("\"access_vlan\""));
+  v1::ListPortsReply back;
+  ASSERT_TRUE(google::protobuf::util::JsonStringToMessage(json, &back).ok());
+  EXPECT_TRUE(google::protobuf::util::MessageDifferencer::Equals(ports, back));
+  std::string empty = ToJson(v1::FlushMacsReply{});
+  EXPECT_THAT(empty, HasSubstr("\"flushed\": 0"));
+}
+
+}  // namespace
+}  // namespace yardctl

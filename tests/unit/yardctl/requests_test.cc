@@ -1,0 +1,144 @@
+#include "requests.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+namespace yardctl {
+namespace {
+namespace v1 = switchyard::v1;
+using ::testing::StartsWith;
+
+TEST(BuildCreateTenant, OnlyGivenFieldsAreSet) {
+  TenantAddArgs a;
+  a.name = "red";
+  a.vlan = "100";
+  auto r = BuildCreateTenant(a);
+  ASSERT_TRUE(r.ok()) << r.error();
+  const v1::Tenant& t = r.value().tenant();
+  EXPECT_EQ(t.name(), "red");
+  EXPECT_EQ(t.vlan(), 100u);
+  EXPECT_EQ(t.id(), 0u);
+  EXPECT_EQ(t.mac_limit(), 0u);
+  EXPECT_EQ(t.vni(), 0u);
+}
+
+TEST(BuildCreateTenant, AllFields) {
+  TenantAddArgs a{"blue", "7", "200", "1000", "16777215"};
+  auto r = BuildCreateTenant(a);
+  ASSERT_TRUE(r.ok()) << r.error();
+  const v1::Tenant& t = r.value().tenant();
+  EXPECT_EQ(t.id(), 7u);
+  EXPECT_EQ(t.vlan(), 200u);
+  EXPECT_EQ(t.mac_limit(), 1000u);
+  EXPECT_EQ(t.vni(), 16777215u);
+}
+
+TEST(BuildCreateTenant, PolicyLimitsAreControldsButFieldWidthsAreChecked) {
+  // id 20000 breaks controld's 1..16383 rule; that is for controld to say.
+  EXPECT_TRUE(BuildCreateTenant({"red", "20000", "", "", ""}).ok());
+  EXPECT_THAT(BuildCreateTenant({"red", "", "4095", "", ""}).error(), StartsWith("--vlan: "));
+  EXPECT_THAT(BuildCreateTenant({"red", "", "", "", "16777216"}).error(), StartsWith("--vni: "));
+  EXPECT_THAT(BuildCreateTenant({"red", "-1", "", "", ""}).error(), StartsWith("--id: "));
+  EXPECT_THAT(BuildCreateTenant({"red", "", "", "lots", ""}).error(),
+              StartsWith("--mac-limit: "));
+}
+
+PortAddArgs Port(std::string kind) {
+  PortAddArgs a;
+  a.name = "p1";
+  a.kind = std::move(kind);
+  return a;
+}
+
+TEST(BuildCreatePort, AccessWithVlan) {
+  PortAddArgs a = Port("vhost-user");
+  a.socket = "/run/vm1.sock";
+  a.tenant = "red";
+  a.vlan = "10";
+  auto r = BuildCreatePort(a);
+  ASSERT_TRUE(r.ok()) << r.error();
+  const v1::Port& p = r.value().port();
+  EXPECT_EQ(p.name(), "p1");
+  EXPECT_EQ(p.kind(), v1::PORT_KIND_VHOST_SERVER);
+  EXPECT_EQ(p.socket(), "/run/vm1.sock");
+  EXPECT_EQ(p.role(), v1::PORT_ROLE_ACCESS);
+  EXPECT_EQ(p.tenant(), "red");
+  EXPECT_EQ(p.access_vlan(), 10u);
+  EXPECT_FALSE(p.has_tap());
+}
+
+TEST(BuildCreatePort, TrunkFromRepeatedAndCommaSeparated) {
+  PortAddArgs a = Port("af_packet");
+  a.iface = "eth1";
+  a.trunk = {"10=red,20=blue", "30=green"};
+  auto r = BuildCreatePort(a);
+  ASSERT_TRUE(r.ok()) << r.error();
+  const v1::Port& p = r.value().port();
+  EXPECT_EQ(p.role(), v1::PORT_ROLE_TRUNK);
+  ASSERT_EQ(p.trunk_size(), 3);
+  EXPECT_EQ(p.trunk(2).vlan(), 30u);
+  EXPECT_EQ(p.trunk(2).tenant(), "green");
+  EXPECT_EQ(p.iface(), "eth1");
+}
+
+TEST(BuildCreatePort, UplinkPci) {
+  PortAddArgs a = Port("pci");
+  a.devargs = "0000:01:00.0";
+  a.uplink = true;
+  auto r = BuildCreatePort(a);
+  ASSERT_TRUE(r.ok()) << r.error();
+  EXPECT_EQ(r.value().port().role(), v1::PORT_ROLE_UPLINK);
+  EXPECT_EQ(r.value().port().devargs(), "0000:01:00.0");
+}
+
+TEST(BuildCreatePort, TapKernelSide) {
+  PortAddArgs a = Port("tap");
+  a.tenant = "red";
+  a.netns = "ns1";
+  a.ips = {"10.0.0.1/24", "fd00::1/64"};
+  a.mtu = "1500";
+  auto r = BuildCreatePort(a);
+  ASSERT_TRUE(r.ok()) << r.error();
+  const v1::TapKernelConfig& tap = r.value().port().tap();
+  EXPECT_EQ(tap.netns(), "ns1");
+  ASSERT_EQ(tap.addresses_size(), 2);
+  EXPECT_EQ(tap.addresses(1), "fd00::1/64");
+  EXPECT_EQ(tap.mtu(), 1500u);
+}
+
+TEST(BuildCreatePort, ExactlyOneRole) {
+  PortAddArgs none = Port("tap");
+  EXPECT_THAT(BuildCreatePort(none).error(), StartsWith("--tenant, --trunk, --uplink: "));
+  PortAddArgs two = Port("tap");
+  two.tenant = "red";
+  two.uplink = true;
+  EXPECT_THAT(BuildCreatePort(two).error(), StartsWith("--tenant, --trunk, --uplink: "));
+  PortAddArgs vlan_without_tenant = Port("tap");
+  vlan_without_tenant.uplink = true;
+  vlan_without_tenant.vlan = "5";
+  EXPECT_THAT(BuildCreatePort(vlan_without_tenant).error(), StartsWith("--vlan: "));
+}
+
+TEST(BuildCreatePort, SyntaxErrorsNameTheOption) {
+  PortAddArgs a = Port("tapp");
+  a.tenant = "red";
+  EXPECT_THAT(BuildCreatePort(a).error(), StartsWith("--kind: "));
+  a = Port("tap");
+  a.tenant = "red";
+  a.vlan = "4095";
+  EXPECT_THAT(BuildCreatePort(a).error(), StartsWith("--vlan: "));
+  a = Port("tap");
+  a.trunk = {"10:red"};
+  EXPECT_THAT(BuildCreatePort(a).error(), StartsWith("--trunk: "));
+  a = Port("tap");
+  a.uplink = true;
+  a.ips = {"10.0.0.1/24", "10.0.0.300/24"};
+  EXPECT_THAT(BuildCreatePort(a).error(), StartsWith("--ip: "));
+  a = Port("tap");
+  a.uplink = true;
+  a.mtu = "70000";
+  EXPECT_THAT(BuildCreatePort(a).error(), StartsWith("--mtu: "));
+}
+
+}  // namespace
+}  // namespace yardctl
