@@ -1,0 +1,354 @@
+// Field rules (model/validate) and cross-object rules (model/checks): every
+// rule has a failing case that asserts the gRPC code and that the message
+// names the field.
+
+#include <functional>
+#include <string>
+
+#include <gtest/gtest.h>
+
+#include "kernel/netlink_kernel.h"
+#include "model/checks.h"
+#include "model/validate.h"
+
+namespace switchyard::controlplane {
+namespace {
+
+using grpc::StatusCode;
+
+struct Case {
+  std::string label;
+  std::function<void(pb::Port&)> mutate;
+  StatusCode code;
+  std::string field;  // must appear in the message
+};
+
+pb::Port AccessPort() {
+  pb::Port p;
+  p.set_name("vm1");
+  p.set_kind(pb::PORT_KIND_VHOST_SERVER);
+  p.set_socket("/run/vm1.sock");
+  p.set_role(pb::PORT_ROLE_ACCESS);
+  p.set_tenant("blue");
+  return p;
+}
+
+pb::Tenant MakeTenant(const std::string& name, uint32_t id = 0, uint32_t vlan = 0) {
+  pb::Tenant t;
+  t.set_name(name);
+  t.set_id(id);
+  t.set_vlan(vlan);
+  return t;
+}
+
+TEST(ValidateTenant, AcceptsGoodTenant) {
+  pb::Tenant t = MakeTenant("blue-1.a_b", 7, 100);
+  t.set_mac_limit(1048576);
+  t.set_vni(16777215);
+  EXPECT_TRUE(ValidateTenant(t).ok());
+}
+
+TEST(ValidateTenant, RejectsEachBadField) {
+  struct TenantCase {
+    std::function<void(pb::Tenant&)> mutate;
+    std::string field;
+  };
+  const TenantCase cases[] = {
+      {[](pb::Tenant& t) { t.set_name(""); }, "tenant.name"},
+      {[](pb::Tenant& t) { t.set_name(std::string(33, 'a')); }, "tenant.name"},
+      {[](pb::Tenant& t) { t.set_name("bad name"); }, "tenant.name"},
+      {[](pb::Tenant& t) { t.set_id(16384); }, "tenant.id"},
+      {[](pb::Tenant& t) { t.set_vlan(4095); }, "tenant.vlan"},
+      {[](pb::Tenant& t) { t.set_mac_limit(1048577); }, "tenant.mac_limit"},
+      {[](pb::Tenant& t) { t.set_vni(16777216); }, "tenant.vni"},
+  };
+  for (const auto& c : cases) {
+    pb::Tenant t = MakeTenant("blue", 1);
+    c.mutate(t);
+    Status st = ValidateTenant(t);
+    EXPECT_EQ(st.code(), StatusCode::INVALID_ARGUMENT) << c.field;
+    EXPECT_NE(st.message().find(c.field + ":"), std::string::npos) << st.message();
+  }
+}
+
+TEST(ValidatePort, AcceptsGoodPorts) {
+  EXPECT_TRUE(ValidatePort(AccessPort()).ok());
+
+  pb::Port tap;
+  tap.set_name("tap0");
+  tap.set_kind(pb::PORT_KIND_TAP);
+  tap.set_role(pb::PORT_ROLE_TRUNK);
+  auto* tv = tap.add_trunk();
+  tv->set_vlan(10);
+  tv->set_tenant("blue");
+  tap.mutable_tap()->set_netns("ns1");
+  tap.mutable_tap()->add_addresses("10.0.0.1/24");
+  tap.mutable_tap()->add_addresses("fd00::1/64");
+  tap.mutable_tap()->set_mtu(1500);
+  NormalizePort(tap);
+  EXPECT_EQ(tap.iface(), "tap0");
+  EXPECT_TRUE(ValidatePort(tap).ok()) << ValidatePort(tap).message();
+
+  pb::Port up;
+  up.set_name("up0");
+  up.set_kind(pb::PORT_KIND_PCI);
+  up.set_devargs("0000:01:00.0");
+  up.set_role(pb::PORT_ROLE_UPLINK);
+  EXPECT_TRUE(ValidatePort(up).ok());
+}
+
+TEST(ValidatePort, RejectsEachBadField) {
+  const Case cases[] = {
+      {"name empty", [](pb::Port& p) { p.set_name(""); }, StatusCode::INVALID_ARGUMENT, "port.name"},
+      {"name chars", [](pb::Port& p) { p.set_name("a/b"); }, StatusCode::INVALID_ARGUMENT, "port.name"},
+      {"kind missing", [](pb::Port& p) { p.set_kind(pb::PORT_KIND_UNSPECIFIED); }, StatusCode::INVALID_ARGUMENT,
+       "port.kind"},
+      {"role missing", [](pb::Port& p) { p.set_role(pb::PORT_ROLE_UNSPECIFIED); }, StatusCode::INVALID_ARGUMENT,
+       "port.role"},
+      {"vhost socket missing", [](pb::Port& p) { p.clear_socket(); }, StatusCode::INVALID_ARGUMENT, "port.socket"},
+      {"vhost socket relative", [](pb::Port& p) { p.set_socket("vm.sock"); }, StatusCode::INVALID_ARGUMENT,
+       "port.socket"},
+      {"iface on vhost", [](pb::Port& p) { p.set_iface("eth0"); }, StatusCode::INVALID_ARGUMENT, "port.iface"},
+      {"access tenant missing", [](pb::Port& p) { p.clear_tenant(); }, StatusCode::INVALID_ARGUMENT, "port.tenant"},
+      {"access vlan", [](pb::Port& p) { p.set_access_vlan(5000); }, StatusCode::INVALID_ARGUMENT,
+       "port.access_vlan"},
+      {"trunk on access", [](pb::Port& p) { p.add_trunk()->set_vlan(5); }, StatusCode::INVALID_ARGUMENT,
+       "port.trunk"},
+      {"trunk empty",
+       [](pb::Port& p) {
+         p.set_role(pb::PORT_ROLE_TRUNK);
+         p.clear_tenant();
+       },
+       StatusCode::INVALID_ARGUMENT, "port.trunk"},
+      {"trunk vlan range",
+       [](pb::Port& p) {
+         p.set_role(pb::PORT_ROLE_TRUNK);
+         p.clear_tenant();
+         auto* tv = p.add_trunk();
+         tv->set_vlan(0);
+         tv->set_tenant("blue");
+       },
+       StatusCode::INVALID_ARGUMENT, "port.trunk[0].vlan"},
+      {"trunk vlan duplicate",
+       [](pb::Port& p) {
+         p.set_role(pb::PORT_ROLE_TRUNK);
+         p.clear_tenant();
+         for (int i = 0; i < 2; ++i) {
+           auto* tv = p.add_trunk();
+           tv->set_vlan(7);
+           tv->set_tenant("blue");
+         }
+       },
+       StatusCode::INVALID_ARGUMENT, "port.trunk[1].vlan"},
+      {"trunk tenant missing",
+       [](pb::Port& p) {
+         p.set_role(pb::PORT_ROLE_TRUNK);
+         p.clear_tenant();
+         p.add_trunk()->set_vlan(7);
+       },
+       StatusCode::INVALID_ARGUMENT, "port.trunk[0].tenant"},
+      {"uplink with tenant", [](pb::Port& p) { p.set_role(pb::PORT_ROLE_UPLINK); }, StatusCode::INVALID_ARGUMENT,
+       "port.tenant"},
+      {"tap config on vhost", [](pb::Port& p) { p.mutable_tap()->set_mtu(1500); }, StatusCode::INVALID_ARGUMENT,
+       "port.tap"},
+      {"pci without devargs",
+       [](pb::Port& p) {
+         p.set_kind(pb::PORT_KIND_PCI);
+         p.clear_socket();
+       },
+       StatusCode::INVALID_ARGUMENT, "port.devargs"},
+      {"af_packet without iface",
+       [](pb::Port& p) {
+         p.set_kind(pb::PORT_KIND_AF_PACKET);
+         p.clear_socket();
+       },
+       StatusCode::INVALID_ARGUMENT, "port.iface"},
+  };
+  for (const auto& c : cases) {
+    pb::Port p = AccessPort();
+    c.mutate(p);
+    NormalizePort(p);
+    Status st = ValidatePort(p);
+    EXPECT_EQ(st.code(), c.code) << c.label << ": " << st.message();
+    EXPECT_NE(st.message().find(c.field + ":"), std::string::npos) << c.label << ": " << st.message();
+  }
+}
+
+TEST(ValidatePort, TapRules) {
+  auto tap = [] {
+    pb::Port p;
+    p.set_name("tap0");
+    p.set_kind(pb::PORT_KIND_TAP);
+    p.set_role(pb::PORT_ROLE_ACCESS);
+    p.set_tenant("blue");
+    return p;
+  };
+  const Case cases[] = {
+      {"default iface too long", [](pb::Port& p) { p.set_name("a-very-long-port-name"); },
+       StatusCode::INVALID_ARGUMENT, "port.iface"},
+      {"bad address", [](pb::Port& p) { p.mutable_tap()->add_addresses("10.0.0.1"); }, StatusCode::INVALID_ARGUMENT,
+       "port.tap.addresses[0]"},
+      {"bad prefix", [](pb::Port& p) { p.mutable_tap()->add_addresses("10.0.0.1/33"); },
+       StatusCode::INVALID_ARGUMENT, "port.tap.addresses[0]"},
+      {"mtu low", [](pb::Port& p) { p.mutable_tap()->set_mtu(67); }, StatusCode::INVALID_ARGUMENT, "port.tap.mtu"},
+      {"mtu high", [](pb::Port& p) { p.mutable_tap()->set_mtu(9001); }, StatusCode::INVALID_ARGUMENT,
+       "port.tap.mtu"},
+      {"netns name", [](pb::Port& p) { p.mutable_tap()->set_netns("../etc"); }, StatusCode::INVALID_ARGUMENT,
+       "port.tap.netns"},
+  };
+  for (const auto& c : cases) {
+    pb::Port p = tap();
+    c.mutate(p);
+    NormalizePort(p);
+    Status st = ValidatePort(p);
+    EXPECT_EQ(st.code(), c.code) << c.label << ": " << st.message();
+    EXPECT_NE(st.message().find(c.field + ":"), std::string::npos) << c.label << ": " << st.message();
+  }
+}
+
+TEST(ValidatePort, MessageNamesFieldAndValue) {
+  pb::Port p = AccessPort();
+  p.set_access_vlan(5000);
+  EXPECT_EQ(ValidatePort(p).message(), "port.access_vlan: must be 0 or 1..4094, got 5000");
+}
+
+TEST(IsCidr, ParsesBothFamilies) {
+  EXPECT_TRUE(IsCidr("10.0.0.1/24"));
+  EXPECT_TRUE(IsCidr("fd00::1/128"));
+  EXPECT_FALSE(IsCidr("fd00::1/129"));
+  EXPECT_FALSE(IsCidr("10.0.0.1/"));
+  EXPECT_FALSE(IsCidr("10.0.0.1/2x"));
+  EXPECT_FALSE(IsCidr("host/24"));
+}
+
+// --- cross-object rules ---
+
+class ChecksTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    AddTenant(MakeTenant("blue", 1, 100));
+    AddTenant(MakeTenant("red", 3, 0));
+  }
+  void AddTenant(pb::Tenant t) { state_.tenants[t.name()] = t; }
+  void AddPort(pb::Port p) { state_.ports[p.name()] = p; }
+
+  DesiredState state_;
+  NetlinkKernel kernel_;  // the real kernel: "lo" exists, made-up names do not
+};
+
+TEST_F(ChecksTest, TenantIdAssignedLowestFree) {
+  pb::Tenant t = MakeTenant("green");
+  ASSERT_TRUE(PrepareTenantCreate(state_, t).ok());
+  EXPECT_EQ(t.id(), 2u);
+}
+
+TEST_F(ChecksTest, TenantDuplicates) {
+  struct TC {
+    pb::Tenant t;
+    std::string field;
+  };
+  pb::Tenant vni = MakeTenant("green");
+  state_.tenants["red"].set_vni(42);
+  vni.set_vni(42);
+  const TC cases[] = {
+      {MakeTenant("blue"), "tenant.name"},
+      {MakeTenant("green", 3), "tenant.id"},
+      {MakeTenant("green", 0, 100), "tenant.vlan"},
+      {vni, "tenant.vni"},
+  };
+  for (auto c : cases) {
+    Status st = PrepareTenantCreate(state_, c.t);
+    EXPECT_EQ(st.code(), StatusCode::ALREADY_EXISTS) << st.message();
+    EXPECT_NE(st.message().find(c.field + ":"), std::string::npos) << st.message();
+  }
+}
+
+TEST_F(ChecksTest, TenantDeleteInUseNamesPorts) {
+  AddPort(AccessPort());
+  pb::Port trunk;
+  trunk.set_name("tr0");
+  auto* tv = trunk.add_trunk();
+  tv->set_vlan(5);
+  tv->set_tenant("blue");
+  AddPort(trunk);
+  Status st = CheckTenantDelete(state_, "blue");
+  EXPECT_EQ(st.code(), StatusCode::FAILED_PRECONDITION);
+  EXPECT_NE(st.message().find("tr0, vm1"), std::string::npos) << st.message();
+  EXPECT_TRUE(CheckTenantDelete(state_, "red").ok());
+  EXPECT_EQ(CheckTenantDelete(state_, "nope").code(), StatusCode::NOT_FOUND);
+}
+
+TEST_F(ChecksTest, PortCrossObjectRules) {
+  pb::Port existing = AccessPort();
+  AddPort(existing);
+  pb::Port tap_existing;
+  tap_existing.set_name("tapA");
+  tap_existing.set_kind(pb::PORT_KIND_TAP);
+  tap_existing.set_iface("tapA");
+  AddPort(tap_existing);
+
+  const Case cases[] = {
+      {"duplicate name", [](pb::Port&) {}, StatusCode::ALREADY_EXISTS, "port.name"},
+      {"duplicate socket", [](pb::Port& p) { p.set_name("vm2"); }, StatusCode::ALREADY_EXISTS, "port.socket"},
+      {"unknown tenant",
+       [](pb::Port& p) {
+         p.set_name("vm2");
+         p.set_socket("/run/vm2.sock");
+         p.set_tenant("nope");
+       },
+       StatusCode::NOT_FOUND, "port.tenant"},
+      {"unknown trunk tenant",
+       [](pb::Port& p) {
+         p.set_name("vm2");
+         p.set_socket("/run/vm2.sock");
+         p.set_role(pb::PORT_ROLE_TRUNK);
+         p.clear_tenant();
+         auto* tv = p.add_trunk();
+         tv->set_vlan(9);
+         tv->set_tenant("nope");
+       },
+       StatusCode::NOT_FOUND, "port.trunk[0].tenant"},
+      {"duplicate tap iface",
+       [](pb::Port& p) {
+         p.set_name("tapB");
+         p.set_kind(pb::PORT_KIND_TAP);
+         p.clear_socket();
+         p.set_iface("tapA");
+       },
+       StatusCode::ALREADY_EXISTS, "port.iface"},
+      {"af_packet iface missing",
+       [](pb::Port& p) {
+         p.set_name("raw0");
+         p.set_kind(pb::PORT_KIND_AF_PACKET);
+         p.clear_socket();
+         p.set_iface("sy-no-such0");
+       },
+       StatusCode::FAILED_PRECONDITION, "port.iface"},
+      {"tap netns missing",
+       [](pb::Port& p) {
+         p.set_name("tapC");
+         p.set_kind(pb::PORT_KIND_TAP);
+         p.clear_socket();
+         p.mutable_tap()->set_netns("sy-no-such-ns");
+       },
+       StatusCode::FAILED_PRECONDITION, "port.tap.netns"},
+  };
+  for (const auto& c : cases) {
+    pb::Port p = AccessPort();
+    c.mutate(p);
+    Status st = PreparePortCreate(state_, kernel_, p);
+    EXPECT_EQ(st.code(), c.code) << c.label << ": " << st.message();
+    EXPECT_NE(st.message().find(c.field + ":"), std::string::npos) << c.label << ": " << st.message();
+  }
+
+  pb::Port raw;
+  raw.set_name("raw0");
+  raw.set_kind(pb::PORT_KIND_AF_PACKET);
+  raw.set_iface("lo");
+  raw.set_role(pb::PORT_ROLE_UPLINK);
+  EXPECT_TRUE(PreparePortCreate(state_, kernel_, raw).ok());
+  EXPECT_EQ(CheckPortDelete(state_, "nope").code(), StatusCode::NOT_FOUND);
+}
+
+}  // namespace
+}  // namespace switchyard::controlplane
