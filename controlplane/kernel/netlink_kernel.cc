@@ -76,9 +76,10 @@ Link GetLink(nl_sock* sock, const std::string& iface) {
   return Link(raw);
 }
 
-// Runs `fn` on a fresh thread inside namespace `netns` ("" = the current
-// one) and waits for it. The thread dies with the namespace switch.
+// Runs `fn` on a fresh thread inside namespace `netns` and waits for it; the
+// thread, and its namespace switch, end with `fn`. netns "" runs `fn` here.
 Status RunInNetns(const std::string& netns, const std::function<Status()>& fn) {
+  if (netns.empty()) return fn();  // no namespace switch: the caller's thread will do
   Status result;
   std::thread worker([&] {
     if (!netns.empty()) {
