@@ -1,0 +1,57 @@
+#include "api/dataplane_service.h"
+
+namespace switchyard {
+
+grpc::Status DataplaneService::Sync(grpc::ServerContext*, const v1::SyncRequest* req,
+                                    v1::SyncReply* reply) {
+  *reply = dp_->Sync(*req);
+  return grpc::Status::OK;
+}
+
+grpc::Status DataplaneService::Apply(grpc::ServerContext*, const v1::ApplyRequest* req,
+                                     v1::ApplyReply* reply) {
+  if (auto err = dp_->Apply(*req, reply))
+    return grpc::Status(grpc::StatusCode::FAILED_PRECONDITION, *err);
+  return grpc::Status::OK;
+}
+
+grpc::Status DataplaneService::GetState(grpc::ServerContext*, const v1::GetStateRequest*,
+                                        v1::DataplaneState* reply) {
+  *reply = dp_->State();
+  return grpc::Status::OK;
+}
+
+grpc::Status DataplaneService::GetStats(grpc::ServerContext*, const v1::GetStatsRequest* req,
+                                        v1::Stats* reply) {
+  *reply = dp_->GetStats(*req);
+  return grpc::Status::OK;
+}
+
+grpc::Status DataplaneService::ListMacs(grpc::ServerContext*, const v1::ListMacsRequest* req,
+                                        v1::ListMacsReply* reply) {
+  *reply = dp_->ListMacs(*req);
+  return grpc::Status::OK;
+}
+
+grpc::Status DataplaneService::FlushMacs(grpc::ServerContext*, const v1::FlushMacsRequest* req,
+                                         v1::FlushMacsReply* reply) {
+  reply->set_flushed(dp_->FlushMacs(*req));
+  return grpc::Status::OK;
+}
+
+grpc::Status DataplaneService::WatchEvents(grpc::ServerContext* ctx, const v1::WatchEventsRequest*,
+                                           grpc::ServerWriter<v1::Event>* writer) {
+  EventBus& bus = dp_->events();
+  uint64_t cursor = bus.Cursor();
+  v1::Event hello;
+  *hello.mutable_hello() = dp_->MakeHello();
+  if (!writer->Write(hello)) return grpc::Status::OK;
+  while (!ctx->IsCancelled() && !shutting_down_.load()) {
+    for (const auto& e : bus.Wait(&cursor, std::chrono::milliseconds(200))) {
+      if (!writer->Write(e)) return grpc::Status::OK;
+    }
+  }
+  return grpc::Status::OK;
+}
+
+}  // namespace switchyard

@@ -1,0 +1,305 @@
+#include "core/dataplane.h"
+
+#include <random>
+#include <stdexcept>
+
+#include <fmt/format.h>
+#include <google/protobuf/util/message_differencer.h>
+#include <rte_cycles.h>
+#include <rte_ethdev.h>
+#include <rte_launch.h>
+#include <rte_lcore.h>
+#include <rte_mbuf.h>
+#include <rte_rcu_qsbr.h>
+#include <spdlog/spdlog.h>
+
+#include "ports/devargs.h"
+
+namespace switchyard {
+
+namespace {
+
+std::string NewInstanceId() {
+  std::random_device rd;
+  std::mt19937_64 gen(rd());
+  return fmt::format("{:016x}", gen());
+}
+
+// Configuration equality ignoring the generation stamp.
+template <typename M>
+bool SameConfig(M a, M b) {
+  a.clear_generation();
+  b.clear_generation();
+  return google::protobuf::util::MessageDifferencer::Equals(a, b);
+}
+
+}  // namespace
+
+Dataplane::Dataplane(const DataplaneOptions& opts)
+    : opts_(opts),
+      instance_id_(NewInstanceId()),
+      started_(std::chrono::steady_clock::now()),
+      housekeeping_([this] { Tick(); }),
+      tenant_base_(kMaxTenantId + 1) {
+  if (opts_.worker_lcores.empty() || opts_.worker_lcores.size() > kMaxWorkers)
+    throw std::runtime_error("need 1.." + std::to_string(kMaxWorkers) + " worker lcores");
+  pool_ = rte_pktmbuf_pool_create("switchyard_mbufs", opts_.mbufs, 256, 0,
+                                  RTE_MBUF_DEFAULT_BUF_SIZE, static_cast<int>(rte_socket_id()));
+  if (pool_ == nullptr)
+    throw std::runtime_error(fmt::format("cannot create a pool of {} mbufs: {} (raise --memory)",
+                                         opts_.mbufs, rte_strerror(rte_errno)));
+  publisher_ = std::make_unique<SnapshotPublisher>(kMaxWorkers);
+  macs_ = std::make_unique<MacTable>("switchyard_macs", opts_.mac_capacity, publisher_->qsbr());
+  port_manager_ = std::make_unique<PortManager>(pool_, workers());
+  tx_locks_ = std::make_unique<SharedTxLocks>();
+  shared_.publisher = publisher_.get();
+  shared_.idle_sleep_us = opts_.idle_sleep_us;
+  shared_.tsc_per_ms = std::max<uint64_t>(1, rte_get_tsc_hz() / 1000);
+  for (uint16_t i = 0; i < workers(); ++i) {
+    rte_rcu_qsbr_thread_register(publisher_->qsbr(), i);
+    counters_.push_back(std::make_unique<WorkerCounters>());
+    auto ctx = std::make_unique<WorkerContext>();
+    ctx->index = i;
+    ctx->worker_count = workers();
+    ctx->pool = pool_;
+    ctx->macs = macs_.get();
+    ctx->tx_locks = tx_locks_.get();
+    ctx->counters = counters_.back().get();
+    contexts_.push_back(std::move(ctx));
+  }
+  for (uint16_t i = 0; i < workers(); ++i)
+    worker_args_.push_back(WorkerArgs{&shared_, contexts_[i].get()});
+  Publish(0);
+}
+
+Dataplane::~Dataplane() {
+  Stop();
+  macs_.reset();
+  publisher_.reset();
+  rte_mempool_free(pool_);
+}
+
+void Dataplane::Start() {
+  for (uint16_t i = 0; i < workers(); ++i) {
+    unsigned lcore = opts_.worker_lcores[i];
+    int rc = rte_eal_remote_launch(WorkerMain, &worker_args_[i], lcore);
+    if (rc != 0) throw std::runtime_error(fmt::format("cannot launch worker on lcore {}", lcore));
+    spdlog::info("worker {} running on lcore {}", i, lcore);
+  }
+  housekeeping_.Start();
+  running_ = true;
+}
+
+void Dataplane::RunOnMainLcore() {
+  housekeeping_.Start();
+  running_ = true;
+  spdlog::info("worker 0 running on the main lcore {}", rte_lcore_id());
+  WorkerMain(&worker_args_[0]);
+}
+
+void Dataplane::Stop() {
+  if (!running_) return;
+  running_ = false;
+  shared_.stop.store(true);
+  rte_eal_mp_wait_lcore();
+  housekeeping_.Stop();
+  std::lock_guard<std::mutex> lk(mu_);
+  for (auto& [name, placed] : ports_) port_manager_->Remove(placed.port_id);
+  ports_.clear();
+}
+
+uint64_t Dataplane::NowMs() const { return rte_rdtsc() / shared_.tsc_per_ms; }
+
+void Dataplane::Publish(uint64_t generation) {
+  std::vector<std::string> problems;
+  publisher_->Publish(BuildSnapshot(generation, tenants_, ports_, workers(), &problems));
+  for (const auto& p : problems) spdlog::warn("config: {}", p);
+}
+
+uint16_t Dataplane::PickWorker() const {
+  std::vector<uint32_t> load(workers(), 0);
+  for (const auto& [name, placed] : ports_) ++load[placed.worker % workers()];
+  return static_cast<uint16_t>(std::min_element(load.begin(), load.end()) - load.begin());
+}
+
+void Dataplane::FlushWhere(const std::function<bool(const MacRecord&)>& match) {
+  housekeeping_.Run([&] { macs_->Remove(match); });
+}
+
+uint32_t Dataplane::Reconcile(const TenantMap& tenants,
+                              const std::map<std::string, v1::Port>& desired,
+                              uint64_t generation,
+                              google::protobuf::RepeatedPtrField<v1::PortError>* errors) {
+  uint32_t changed = 0;
+  std::vector<uint16_t> flush_tenants;
+  for (const auto& [name, old] : tenants_) {
+    auto it = tenants.find(name);
+    if (it == tenants.end() || it->second.id() != old.id() || it->second.vlan() != old.vlan())
+      flush_tenants.push_back(static_cast<uint16_t>(old.id()));
+    if (it == tenants.end() || !SameConfig(it->second, old)) ++changed;
+  }
+  WorkerCounters* sum = nullptr;
+  std::unique_ptr<WorkerCounters> sum_holder;
+  auto counters_now = [&]() -> WorkerCounters& {
+    if (sum == nullptr) {
+      sum_holder = std::make_unique<WorkerCounters>();
+      SumCounters(sum_holder.get());
+      sum = sum_holder.get();
+    }
+    return *sum;
+  };
+  for (const auto& [name, t] : tenants) {
+    auto it = tenants_.find(name);
+    if (it == tenants_.end() || it->second.id() != t.id()) {
+      ++changed;
+      if (t.id() <= kMaxTenantId) tenant_base_[t.id()] = counters_now().tenants[t.id()];
+    }
+  }
+
+  std::vector<PlacedPort> removed;
+  std::vector<uint16_t> flush_ports;
+  for (auto it = ports_.begin(); it != ports_.end();) {
+    auto d = desired.find(it->first);
+    if (d == desired.end() || !SameDevice(d->second, it->second.spec)) {
+      removed.push_back(it->second);
+      it = ports_.erase(it);
+      ++changed;
+      continue;
+    }
+    if (!SameConfig(d->second, it->second.spec)) {
+      if (MembershipChanged(d->second, it->second.spec)) flush_ports.push_back(it->second.port_id);
+      it->second.spec = d->second;
+      ++changed;
+    }
+    ++it;
+  }
+  tenants_ = tenants;
+  if (changed > 0) {
+    // Workers stop using removed ports before the devices go away.
+    Publish(generation_);
+    for (const auto& p : removed) {
+      spdlog::info("port {}: removing ethdev {}", p.spec.name(), p.port_id);
+      port_manager_->Remove(p.port_id);
+      flush_ports.push_back(p.port_id);
+      link_state_.erase(p.spec.name());
+    }
+    if (!flush_ports.empty() || !flush_tenants.empty()) {
+      FlushWhere([&](const MacRecord& r) {
+        return std::find(flush_ports.begin(), flush_ports.end(), r.port) != flush_ports.end() ||
+               std::find(flush_tenants.begin(), flush_tenants.end(), r.tenant) !=
+                   flush_tenants.end();
+      });
+    }
+  }
+
+  for (const auto& [name, spec] : desired) {
+    if (ports_.count(name) != 0) continue;
+    std::string error;
+    auto q = port_manager_->Add(spec, &error);
+    if (!q) {
+      spdlog::error("port {}: {}", name, error);
+      auto* e = errors->Add();
+      e->set_port(name);
+      e->set_message(error);
+      continue;
+    }
+    PlacedPort placed{spec, q->port_id, q->tx_queues, PickWorker()};
+    port_base_[q->port_id] = counters_now().ports[q->port_id];
+    ports_[name] = placed;
+    ++changed;
+  }
+  generation_ = generation;
+  Publish(generation);
+  return changed;
+}
+
+v1::SyncReply Dataplane::Sync(const v1::SyncRequest& req) {
+  std::lock_guard<std::mutex> lk(mu_);
+  TenantMap tenants;
+  for (const auto& t : req.tenants()) tenants[t.name()] = t;
+  std::map<std::string, v1::Port> ports;
+  for (const auto& p : req.ports()) ports[p.name()] = p;
+  v1::SyncReply reply;
+  reply.set_changed(Reconcile(tenants, ports, req.generation(), reply.mutable_port_errors()));
+  reply.set_generation(generation_);
+  spdlog::info("sync to generation {}: {} changed, {} port errors", generation_, reply.changed(),
+               reply.port_errors_size());
+  return reply;
+}
+
+std::optional<std::string> Dataplane::Apply(const v1::ApplyRequest& req, v1::ApplyReply* reply) {
+  std::lock_guard<std::mutex> lk(mu_);
+  if (req.base_generation() != generation_) {
+    return fmt::format("dataplane is at generation {}, delta is based on {}", generation_,
+                       req.base_generation());
+  }
+  TenantMap tenants = tenants_;
+  std::map<std::string, v1::Port> ports;
+  for (const auto& [name, placed] : ports_) ports[name] = placed.spec;
+  for (const auto& c : req.changes()) {
+    switch (c.change_case()) {
+      case v1::Change::kUpsertTenant: tenants[c.upsert_tenant().name()] = c.upsert_tenant(); break;
+      case v1::Change::kDeleteTenant: tenants.erase(c.delete_tenant()); break;
+      case v1::Change::kUpsertPort: ports[c.upsert_port().name()] = c.upsert_port(); break;
+      case v1::Change::kDeletePort: ports.erase(c.delete_port()); break;
+      default: break;
+    }
+  }
+  Reconcile(tenants, ports, req.generation(), reply->mutable_port_errors());
+  reply->set_generation(generation_);
+  return std::nullopt;
+}
+
+v1::Hello Dataplane::MakeHello() {
+  std::lock_guard<std::mutex> lk(mu_);
+  v1::Hello h;
+  h.set_instance_id(instance_id_);
+  h.set_generation(generation_);
+  return h;
+}
+
+v1::DataplaneState Dataplane::State() {
+  std::lock_guard<std::mutex> lk(mu_);
+  v1::DataplaneState st;
+  st.set_instance_id(instance_id_);
+  st.set_generation(generation_);
+  for (const auto& [name, t] : tenants_) *st.add_tenants() = t;
+  for (const auto& [name, placed] : ports_) {
+    *st.add_ports() = placed.spec;
+    v1::PortStatus ps = port_manager_->Status(placed.port_id);
+    ps.set_name(name);
+    ps.add_rx_workers(opts_.worker_lcores[placed.worker % workers()]);
+    *st.add_port_status() = ps;
+  }
+  st.set_workers(workers());
+  st.set_uptime_ms(static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::milliseconds>(
+                                             std::chrono::steady_clock::now() - started_)
+                                             .count()));
+  st.set_mac_aging_s(opts_.mac_aging_s);
+  st.set_version(SWITCHYARD_VERSION);
+  return st;
+}
+
+void Dataplane::Tick() {
+  macs_->Age(NowMs(), uint64_t{opts_.mac_aging_s} * 1000);
+  std::vector<v1::Event> changes;
+  {
+    // A config change may be waiting on this thread (MAC flush) while
+    // holding mu_: skip link polling this tick rather than deadlock.
+    std::unique_lock<std::mutex> lk(mu_, std::try_to_lock);
+    if (!lk.owns_lock()) return;
+    for (const auto& [name, placed] : ports_) {
+      v1::LinkState now = port_manager_->Link(placed.port_id);
+      auto& last = link_state_[name];
+      if (last == now) continue;
+      last = now;
+      v1::Event e;
+      e.mutable_link()->set_port(name);
+      e.mutable_link()->set_link(now);
+      changes.push_back(e);
+    }
+  }
+  for (const auto& e : changes) events_.Publish(e);
+}
+
+}  // namespace switchyard

@@ -1,0 +1,104 @@
+#pragma once
+// The dataplane's control side: owns the ports, the workers, the MAC table
+// and the current configuration, and turns configuration changes into
+// published snapshots. Every public method runs on a control thread (gRPC
+// handlers); mutations are serialised by one mutex.
+
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/counters.h"
+#include "core/event_bus.h"
+#include "core/housekeeping.h"
+#include "core/rcu_snapshot.h"
+#include "core/snapshot_builder.h"
+#include "core/worker.h"
+#include "features/l2/mac_table.h"
+#include "ports/port_manager.h"
+#include "switchyard/v1/dataplane.pb.h"
+
+struct rte_mempool;
+
+namespace switchyard {
+
+struct DataplaneOptions {
+  std::vector<unsigned> worker_lcores;  // EAL lcore ids running workers
+  uint32_t mac_capacity = 262144;
+  uint32_t mac_aging_s = 300;
+  uint32_t idle_sleep_us = 200;
+  uint32_t mbufs = 32767;
+};
+
+class Dataplane {
+ public:
+  explicit Dataplane(const DataplaneOptions& opts);
+  ~Dataplane();
+
+  // Main thread: launch the workers on their lcores and the housekeeping thread.
+  void Start();
+  // Main thread, single-lcore mode: run the one worker on this thread until
+  // RequestStop().
+  void RunOnMainLcore();
+  // Any thread: ask the workers to return.
+  void RequestStop() { shared_.stop.store(true); }
+  // Main thread: stop workers, then remove every port.
+  void Stop();
+
+  v1::SyncReply Sync(const v1::SyncRequest& req);
+  // nullopt on success; otherwise why the delta was refused (generation).
+  std::optional<std::string> Apply(const v1::ApplyRequest& req, v1::ApplyReply* reply);
+  v1::DataplaneState State();
+  v1::Stats GetStats(const v1::GetStatsRequest& req);
+  v1::ListMacsReply ListMacs(const v1::ListMacsRequest& req);
+  uint32_t FlushMacs(const v1::FlushMacsRequest& req);
+
+  EventBus& events() { return events_; }
+  v1::Hello MakeHello();
+  uint16_t workers() const { return static_cast<uint16_t>(opts_.worker_lcores.size()); }
+
+ private:
+  // mu_ held. Bring the running configuration to the desired one.
+  uint32_t Reconcile(const TenantMap& tenants, const std::map<std::string, v1::Port>& ports,
+                     uint64_t generation, google::protobuf::RepeatedPtrField<v1::PortError>* errors);
+  void Publish(uint64_t generation);
+  uint16_t PickWorker() const;
+  void FlushWhere(const std::function<bool(const MacRecord&)>& match);
+  void Tick();  // housekeeping thread
+  uint64_t NowMs() const;
+  // Sum of every worker's counters (1 MB: callers keep it on the heap).
+  void SumCounters(WorkerCounters* out) const;
+
+  DataplaneOptions opts_;
+  std::string instance_id_;
+  std::chrono::steady_clock::time_point started_;
+  rte_mempool* pool_ = nullptr;
+  std::unique_ptr<SnapshotPublisher> publisher_;
+  std::unique_ptr<MacTable> macs_;
+  std::unique_ptr<PortManager> port_manager_;
+  std::unique_ptr<SharedTxLocks> tx_locks_;
+  WorkerShared shared_;
+  std::vector<std::unique_ptr<WorkerCounters>> counters_;
+  std::vector<std::unique_ptr<WorkerContext>> contexts_;
+  std::vector<WorkerArgs> worker_args_;
+  Housekeeping housekeeping_;
+  EventBus events_;
+  bool running_ = false;
+
+  std::mutex mu_;  // guards everything below
+  uint64_t generation_ = 0;
+  TenantMap tenants_;
+  PortMap ports_;
+  // Counter values at the moment a port id / tenant id was (re)assigned, so
+  // a reused id starts from zero.
+  std::array<PortCounters, kMaxPorts> port_base_{};
+  std::vector<TenantCounters> tenant_base_;
+  std::map<std::string, v1::LinkState> link_state_;  // housekeeping thread
+};
+
+}  // namespace switchyard

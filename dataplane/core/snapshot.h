@@ -1,0 +1,71 @@
+#pragma once
+// The forwarding configuration as the fast path sees it: an immutable value
+// built on a control thread (SnapshotBuilder), published with one pointer
+// swap and reclaimed after every worker has passed a quiescent state.
+// Workers never see a half-applied change.
+
+#include <array>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "core/limits.h"
+
+namespace switchyard {
+
+enum class Role : uint8_t { kNone = 0, kAccess, kTrunk, kUplink };
+
+struct PortConfig {
+  bool present = false;
+  Role role = Role::kNone;
+  uint16_t port_id = 0;
+  uint16_t tx_queues = 1;
+  // access: the tenant and the tag toward the port (0 = untagged).
+  uint16_t access_tenant = kNoTenant;
+  uint16_t access_vlan = 0;
+  // trunk/uplink: ingress VLAN id -> tenant id (kNoTenant = not allowed).
+  std::vector<uint16_t> vlan_to_tenant;
+  // trunk/uplink: tenant id -> egress VLAN id (kNotMember = not carried).
+  std::vector<uint16_t> tenant_to_vlan;
+
+  // Egress tag for `tenant` on this port: 0 untagged, kNotMember if the port
+  // does not carry the tenant.
+  uint16_t EgressVlan(uint16_t tenant) const {
+    if (role == Role::kAccess) return tenant == access_tenant ? access_vlan : kNotMember;
+    if (tenant < tenant_to_vlan.size()) return tenant_to_vlan[tenant];
+    return kNotMember;
+  }
+
+  // Ingress classification: tenant for a frame with `vid` (0 = untagged).
+  uint16_t IngressTenant(uint16_t vid) const {
+    if (role == Role::kAccess) return vid == access_vlan ? access_tenant : kNoTenant;
+    return vid < vlan_to_tenant.size() ? vlan_to_tenant[vid] : kNoTenant;
+  }
+};
+
+struct TenantConfig {
+  bool present = false;
+  uint32_t mac_limit = 0;
+  // Every port that carries the tenant; flooding skips the ingress port.
+  std::vector<uint16_t> flood_ports;
+};
+
+struct RxQueueRef {
+  uint16_t port_id;
+  uint16_t queue_id;
+};
+
+struct Snapshot {
+  uint64_t generation = 0;
+  std::array<PortConfig, kMaxPorts> ports{};
+  std::vector<TenantConfig> tenants;  // indexed by tenant id
+  // RX queues each worker polls, indexed by worker index.
+  std::vector<std::vector<RxQueueRef>> worker_rx;
+
+  const TenantConfig* Tenant(uint16_t id) const {
+    return id < tenants.size() && tenants[id].present ? &tenants[id] : nullptr;
+  }
+};
+
+}  // namespace switchyard

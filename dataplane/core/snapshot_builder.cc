@@ -1,0 +1,114 @@
+#include "core/snapshot_builder.h"
+
+#include <algorithm>
+
+#include <google/protobuf/util/message_differencer.h>
+
+namespace switchyard {
+
+namespace {
+
+Role ToRole(v1::PortRole r) {
+  switch (r) {
+    case v1::PORT_ROLE_ACCESS: return Role::kAccess;
+    case v1::PORT_ROLE_TRUNK: return Role::kTrunk;
+    case v1::PORT_ROLE_UPLINK: return Role::kUplink;
+    default: return Role::kNone;
+  }
+}
+
+}  // namespace
+
+std::unique_ptr<Snapshot> BuildSnapshot(uint64_t generation, const TenantMap& tenants,
+                                        const PortMap& ports, uint16_t workers,
+                                        std::vector<std::string>* problems) {
+  auto s = std::make_unique<Snapshot>();
+  s->generation = generation;
+  s->worker_rx.resize(workers);
+
+  std::map<std::string, uint16_t> tenant_ids;
+  uint32_t max_id = 0;
+  for (const auto& [name, t] : tenants) {
+    if (t.id() == 0 || t.id() > kMaxTenantId) continue;
+    tenant_ids[name] = static_cast<uint16_t>(t.id());
+    max_id = std::max(max_id, t.id());
+  }
+  s->tenants.resize(max_id + 1);
+  for (const auto& [name, t] : tenants) {
+    auto it = tenant_ids.find(name);
+    if (it == tenant_ids.end()) continue;
+    TenantConfig& tc = s->tenants[it->second];
+    tc.present = true;
+    tc.mac_limit = t.mac_limit();
+  }
+  auto note = [&](const std::string& msg) {
+    if (problems != nullptr) problems->push_back(msg);
+  };
+
+  for (const auto& [name, placed] : ports) {
+    const v1::Port& p = placed.spec;
+    PortConfig pc;
+    pc.port_id = placed.port_id;
+    pc.tx_queues = placed.tx_queues;
+    pc.role = ToRole(p.role());
+    std::vector<std::pair<uint16_t, uint16_t>> members;  // (tenant, vlan)
+    if (pc.role == Role::kAccess) {
+      auto it = tenant_ids.find(p.tenant());
+      if (it == tenant_ids.end()) {
+        note("port " + name + ": tenant '" + p.tenant() + "' unknown");
+        continue;
+      }
+      pc.access_tenant = it->second;
+      pc.access_vlan = static_cast<uint16_t>(p.access_vlan());
+      members.emplace_back(pc.access_tenant, pc.access_vlan);
+    } else if (pc.role == Role::kTrunk) {
+      for (const auto& tv : p.trunk()) {
+        auto it = tenant_ids.find(tv.tenant());
+        if (it == tenant_ids.end() || tv.vlan() == 0 || tv.vlan() >= kVlanCount) {
+          note("port " + name + ": trunk vlan " + std::to_string(tv.vlan()) + " -> '" +
+               tv.tenant() + "' ignored");
+          continue;
+        }
+        members.emplace_back(it->second, static_cast<uint16_t>(tv.vlan()));
+      }
+    } else if (pc.role == Role::kUplink) {
+      for (const auto& [tname, t] : tenants) {
+        auto it = tenant_ids.find(tname);
+        if (it != tenant_ids.end() && t.vlan() > 0 && t.vlan() < kVlanCount)
+          members.emplace_back(it->second, static_cast<uint16_t>(t.vlan()));
+      }
+    } else {
+      note("port " + name + ": no role");
+      continue;
+    }
+    if (pc.role != Role::kAccess) {
+      pc.vlan_to_tenant.assign(kVlanCount, kNoTenant);
+      pc.tenant_to_vlan.assign(max_id + 1, kNotMember);
+      for (auto [tenant, vlan] : members) {
+        pc.vlan_to_tenant[vlan] = tenant;
+        pc.tenant_to_vlan[tenant] = vlan;
+      }
+    }
+    pc.present = true;
+    for (auto [tenant, vlan] : members) {
+      auto& flood = s->tenants[tenant].flood_ports;
+      if (std::find(flood.begin(), flood.end(), placed.port_id) == flood.end())
+        flood.push_back(placed.port_id);
+    }
+    s->ports[placed.port_id] = std::move(pc);
+    s->worker_rx[placed.worker % workers].push_back(RxQueueRef{placed.port_id, 0});
+  }
+  return s;
+}
+
+bool MembershipChanged(const v1::Port& a, const v1::Port& b) {
+  if (a.role() != b.role() || a.tenant() != b.tenant() || a.access_vlan() != b.access_vlan())
+    return true;
+  if (a.trunk_size() != b.trunk_size()) return true;
+  for (int i = 0; i < a.trunk_size(); ++i) {
+    if (!google::protobuf::util::MessageDifferencer::Equals(a.trunk(i), b.trunk(i))) return true;
+  }
+  return false;
+}
+
+}  // namespace switchyard

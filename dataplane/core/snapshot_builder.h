@@ -1,0 +1,35 @@
+#pragma once
+// Builds the fast-path Snapshot from the configuration objects. Pure: no
+// DPDK calls, so it is unit-tested directly. Control threads.
+
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "core/snapshot.h"
+#include "switchyard/v1/types.pb.h"
+
+namespace switchyard {
+
+struct PlacedPort {
+  v1::Port spec;
+  uint16_t port_id = 0;
+  uint16_t tx_queues = 1;
+  uint16_t worker = 0;  // worker polling its RX queue 0
+};
+
+using TenantMap = std::map<std::string, v1::Tenant>;
+using PortMap = std::map<std::string, PlacedPort>;
+
+// Ports naming unknown tenants are left out of forwarding; `problems`
+// (optional) gets one line for each.
+std::unique_ptr<Snapshot> BuildSnapshot(uint64_t generation, const TenantMap& tenants,
+                                        const PortMap& ports, uint16_t workers,
+                                        std::vector<std::string>* problems = nullptr);
+
+// Whether the forwarding membership of a port (role, tenants, VLANs) differs
+// between two specs: learned MACs on it must then be flushed.
+bool MembershipChanged(const v1::Port& a, const v1::Port& b);
+
+}  // namespace switchyard

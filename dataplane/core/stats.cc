@@ -1,0 +1,150 @@
+// Read-side of the dataplane: counters, MAC listing and flushing.
+// Control threads.
+
+#include <rte_cycles.h>
+#include <rte_ethdev.h>
+#include <fmt/format.h>
+
+#include "core/dataplane.h"
+
+namespace switchyard {
+
+namespace {
+
+std::string FormatMac(MacKey m) {
+  return fmt::format("{:02x}:{:02x}:{:02x}:{:02x}:{:02x}:{:02x}", (m >> 40) & 0xff,
+                     (m >> 32) & 0xff, (m >> 24) & 0xff, (m >> 16) & 0xff, (m >> 8) & 0xff,
+                     m & 0xff);
+}
+
+}  // namespace
+
+void Dataplane::SumCounters(WorkerCounters* out) const {
+  WorkerCounters& sum = *out;
+  sum.drops.fill(0);
+  sum.ports.fill(PortCounters{});
+  sum.tenants.fill(TenantCounters{});
+  for (const auto& c : counters_) {
+    for (std::size_t i = 0; i < kDropReasonCount; ++i) sum.drops[i] += c->drops[i];
+    for (std::size_t p = 0; p < kMaxPorts; ++p) sum.ports[p] += c->ports[p];
+    for (std::size_t t = 0; t <= kMaxTenantId; ++t) sum.tenants[t] += c->tenants[t];
+  }
+}
+
+v1::Stats Dataplane::GetStats(const v1::GetStatsRequest& req) {
+  auto sum = std::make_unique<WorkerCounters>();
+  SumCounters(sum.get());
+  std::lock_guard<std::mutex> lk(mu_);
+  v1::Stats out;
+  out.set_tsc_hz(rte_get_tsc_hz());
+  if (req.tenant().empty()) {
+    for (const auto& [name, placed] : ports_) {
+      if (!req.port().empty() && req.port() != name) continue;
+      PortCounters c = sum->ports[placed.port_id];
+      c -= port_base_[placed.port_id];
+      auto* pc = out.add_ports();
+      pc->set_port(name);
+      pc->set_rx_packets(c.rx_packets);
+      pc->set_rx_bytes(c.rx_bytes);
+      pc->set_tx_packets(c.tx_packets);
+      pc->set_tx_bytes(c.tx_bytes);
+      pc->set_rx_dropped(c.rx_dropped);
+      pc->set_tx_dropped(c.tx_dropped);
+      pc->set_flooded(c.flooded);
+      rte_eth_stats hw{};
+      if (rte_eth_stats_get(placed.port_id, &hw) == 0) {
+        pc->set_hw_rx_missed(hw.imissed + hw.rx_nombuf);
+        pc->set_hw_rx_errors(hw.ierrors);
+        pc->set_hw_tx_errors(hw.oerrors);
+      }
+    }
+  }
+  if (req.port().empty()) {
+    for (const auto& [name, t] : tenants_) {
+      if (!req.tenant().empty() && req.tenant() != name) continue;
+      if (t.id() == 0 || t.id() > kMaxTenantId) continue;
+      TenantCounters c = sum->tenants[t.id()];
+      c -= tenant_base_[t.id()];
+      auto* tc = out.add_tenants();
+      tc->set_tenant(name);
+      tc->set_rx_packets(c.rx_packets);
+      tc->set_rx_bytes(c.rx_bytes);
+      tc->set_unicast(c.unicast);
+      tc->set_flooded(c.flooded);
+      tc->set_dropped(c.dropped);
+      tc->set_learned(c.learned);
+      tc->set_moved(c.moved);
+      tc->set_learn_limit(c.learn_limit);
+      tc->set_macs(macs_->TenantCount(static_cast<uint16_t>(t.id())));
+    }
+  }
+  if (req.port().empty() && req.tenant().empty()) {
+    for (std::size_t i = 0; i < kDropReasonCount; ++i) {
+      auto* d = out.add_drops();
+      d->set_reason(std::string(DropReasonName(static_cast<DropReason>(i))));
+      d->set_packets(sum->drops[i]);
+    }
+    for (uint16_t i = 0; i < workers(); ++i) {
+      const WorkerCounters& c = *counters_[i];
+      auto* w = out.add_workers();
+      w->set_lcore(opts_.worker_lcores[i]);
+      w->set_polls(c.polls);
+      w->set_busy_polls(c.busy_polls);
+      w->set_busy_cycles(c.busy_cycles);
+      w->set_packets(c.packets);
+      w->set_idle_sleeps(c.idle_sleeps);
+    }
+  }
+  return out;
+}
+
+v1::ListMacsReply Dataplane::ListMacs(const v1::ListMacsRequest& req) {
+  std::lock_guard<std::mutex> lk(mu_);
+  std::map<uint16_t, std::string> tenant_names;
+  for (const auto& [name, t] : tenants_) tenant_names[static_cast<uint16_t>(t.id())] = name;
+  std::map<uint16_t, std::string> port_names;
+  for (const auto& [name, placed] : ports_) port_names[placed.port_id] = name;
+  const uint64_t now = NowMs();
+  v1::ListMacsReply reply;
+  macs_->ForEach([&](const MacRecord& r) {
+    auto t = tenant_names.find(r.tenant);
+    auto p = port_names.find(r.port);
+    if (t == tenant_names.end() || p == port_names.end()) return;
+    if (!req.tenant().empty() && req.tenant() != t->second) return;
+    if (!req.port().empty() && req.port() != p->second) return;
+    auto* e = reply.add_macs();
+    e->set_tenant(t->second);
+    e->set_mac(FormatMac(r.mac));
+    e->set_port(p->second);
+    e->set_age_ms(static_cast<uint32_t>(now > r.seen_ms ? now - r.seen_ms : 0));
+  });
+  std::sort(reply.mutable_macs()->begin(), reply.mutable_macs()->end(),
+            [](const v1::MacEntry& a, const v1::MacEntry& b) {
+              return std::tie(a.tenant(), a.mac()) < std::tie(b.tenant(), b.mac());
+            });
+  return reply;
+}
+
+uint32_t Dataplane::FlushMacs(const v1::FlushMacsRequest& req) {
+  std::optional<uint16_t> tenant, port;
+  {
+    std::lock_guard<std::mutex> lk(mu_);
+    if (!req.tenant().empty()) {
+      auto it = tenants_.find(req.tenant());
+      tenant = it == tenants_.end() ? kNoTenant : static_cast<uint16_t>(it->second.id());
+    }
+    if (!req.port().empty()) {
+      auto it = ports_.find(req.port());
+      port = it == ports_.end() ? kMaxPorts : it->second.port_id;
+    }
+  }
+  uint32_t removed = 0;
+  housekeeping_.Run([&] {
+    removed = macs_->Remove([&](const MacRecord& r) {
+      return (!tenant || r.tenant == *tenant) && (!port || r.port == *port);
+    });
+  });
+  return removed;
+}
+
+}  // namespace switchyard

@@ -1,0 +1,58 @@
+#include "core/worker.h"
+
+#include <rte_cycles.h>
+#include <rte_ethdev.h>
+#include <rte_rcu_qsbr.h>
+
+#include "core/pipeline.h"
+#include "core/tx.h"
+
+namespace switchyard {
+
+int WorkerMain(void* arg) {
+  auto* args = static_cast<WorkerArgs*>(arg);
+  WorkerShared& sh = *args->shared;
+  WorkerContext& w = *args->ctx;
+  WorkerCounters& c = *w.counters;
+  rte_rcu_qsbr* qsbr = sh.publisher->qsbr();
+  rte_mbuf* pkts[kBurstSize];
+  uint32_t idle_loops = 0;
+
+  rte_rcu_qsbr_thread_online(qsbr, w.index);
+  while (!sh.stop.load(std::memory_order_relaxed)) {
+    const Snapshot* s = sh.publisher->Current();
+    uint32_t received = 0;
+    for (const RxQueueRef& q : s->worker_rx[w.index]) {
+      const uint64_t t0 = rte_rdtsc();
+      const uint16_t n = rte_eth_rx_burst(q.port_id, q.queue_id, pkts, kBurstSize);
+      ++c.polls;
+      if (n == 0) continue;
+      ProcessBurst(w, *s, q.port_id, pkts, n, t0 / sh.tsc_per_ms);
+      FlushAll(w, *s);
+      ++c.busy_polls;
+      c.packets += n;
+      c.busy_cycles += rte_rdtsc() - t0;
+      received += n;
+    }
+    // `s` must not be used past this point.
+    rte_rcu_qsbr_quiescent(qsbr, w.index);
+
+    if (received != 0 || sh.idle_sleep_us == 0) {
+      idle_loops = 0;
+      continue;
+    }
+    if (++idle_loops < sh.idle_loops_before_sleep) {
+      rte_pause();
+      continue;
+    }
+    // Sleeping offline: a config publish need not wait for us.
+    rte_rcu_qsbr_thread_offline(qsbr, w.index);
+    rte_delay_us_sleep(sh.idle_sleep_us);
+    rte_rcu_qsbr_thread_online(qsbr, w.index);
+    ++c.idle_sleeps;
+  }
+  rte_rcu_qsbr_thread_offline(qsbr, w.index);
+  return 0;
+}
+
+}  // namespace switchyard

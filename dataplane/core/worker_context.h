@@ -1,0 +1,49 @@
+#pragma once
+// State a worker lcore owns: its counters and its per-port TX buffers.
+// Nothing here is touched by any other thread except the counters, which
+// control threads read (never write).
+
+#include <array>
+#include <cstdint>
+
+#include <rte_mbuf.h>
+#include <rte_spinlock.h>
+
+#include "core/counters.h"
+#include "core/limits.h"
+
+namespace switchyard {
+
+class MacTable;
+
+constexpr uint16_t kTxBufferSize = 64;
+
+struct TxBuffer {
+  uint16_t count = 0;
+  rte_mbuf* pkts[kTxBufferSize];
+};
+
+// Locks for TX queues shared by several workers (ports with fewer TX queues
+// than workers, e.g. vhost-user with one queue pair). Indexed [port][queue].
+struct SharedTxLocks {
+  std::array<std::array<rte_spinlock_t, kMaxWorkers>, kMaxPorts> locks;
+  SharedTxLocks() {
+    for (auto& p : locks)
+      for (auto& l : p) rte_spinlock_init(&l);
+  }
+};
+
+struct WorkerContext {
+  uint16_t index = 0;        // 0..workers-1, also the RCU thread id
+  uint16_t worker_count = 1;
+  rte_mempool* pool = nullptr;   // for flood copies
+  MacTable* macs = nullptr;
+  SharedTxLocks* tx_locks = nullptr;
+  WorkerCounters* counters = nullptr;
+  std::array<TxBuffer, kMaxPorts> tx{};
+  // Bit per port with buffered packets, so a flush touches only those.
+  uint64_t dirty = 0;
+  static_assert(kMaxPorts <= 64);
+};
+
+}  // namespace switchyard

@@ -1,0 +1,56 @@
+#pragma once
+// VLAN stage: ingress classification (port + tag -> tenant) and the egress
+// tag edit (keep, rewrite, strip or push). Runs on worker lcores.
+
+#include <cstring>
+
+#include <rte_mbuf.h>
+
+#include "core/drop_reasons.h"
+#include "core/snapshot.h"
+#include "features/l2/eth_parse.h"
+
+namespace switchyard {
+
+// Tenant of a frame arriving on `pc`, or kNoTenant with `*why` set.
+inline uint16_t ClassifyIngress(const PortConfig& pc, const ParsedL2& l2, DropReason* why) {
+  uint16_t tenant = pc.IngressTenant(l2.vid);
+  if (tenant == kNoTenant) {
+    *why = (pc.role != Role::kAccess && l2.vid == 0) ? DropReason::UNTAGGED_ON_TRUNK
+                                                     : DropReason::VLAN_NOT_ALLOWED;
+  }
+  return tenant;
+}
+
+// Make the frame carry `out_vid` (0 = untagged). `tagged` says whether a tag
+// is in the frame's bytes now. The mbuf must be private to the caller
+// (flood copies are). Returns false if a tag cannot be pushed.
+inline bool VlanEgress(rte_mbuf* m, bool tagged, uint16_t out_vid) {
+  uint8_t* p = rte_pktmbuf_mtod(m, uint8_t*);
+  if (tagged) {
+    if (out_vid == 0) {
+      // Strip: slide the two MAC addresses over the tag.
+      std::memmove(p + kVlanTagLen, p, 12);
+      rte_pktmbuf_adj(m, kVlanTagLen);
+      return true;
+    }
+    // Rewrite the VLAN id, keep the priority bits; normalise the TPID.
+    uint16_t tci = static_cast<uint16_t>((p[14] << 8) | p[15]);
+    tci = static_cast<uint16_t>((tci & 0xf000) | out_vid);
+    p[12] = 0x81; p[13] = 0x00;
+    p[14] = static_cast<uint8_t>(tci >> 8);
+    p[15] = static_cast<uint8_t>(tci & 0xff);
+    return true;
+  }
+  if (out_vid == 0) return true;
+  if (unlikely(!RTE_MBUF_DIRECT(m) || rte_mbuf_refcnt_read(m) > 1)) return false;
+  uint8_t* n = reinterpret_cast<uint8_t*>(rte_pktmbuf_prepend(m, kVlanTagLen));
+  if (unlikely(n == nullptr)) return false;
+  std::memmove(n, n + kVlanTagLen, 12);
+  n[12] = 0x81; n[13] = 0x00;
+  n[14] = static_cast<uint8_t>(out_vid >> 8);
+  n[15] = static_cast<uint8_t>(out_vid & 0xff);
+  return true;
+}
+
+}  // namespace switchyard

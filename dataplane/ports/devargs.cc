@@ -1,0 +1,85 @@
+#include "ports/devargs.h"
+
+namespace switchyard {
+
+namespace {
+
+std::string WithExtra(std::string base, const std::string& extra) {
+  if (!extra.empty()) base += "," + extra;
+  return base;
+}
+
+}  // namespace
+
+DeviceSpec BuildDeviceSpec(const v1::Port& p) {
+  DeviceSpec d;
+  // vdev names must be unique per process; the port name is.
+  auto vdev = [&](const char* driver) { return std::string(driver) + "_" + p.name(); };
+  switch (p.kind()) {
+    case v1::PORT_KIND_VHOST_SERVER:
+    case v1::PORT_KIND_VHOST_CLIENT: {
+      if (p.socket().empty()) {
+        d.error = "port.socket: required for vhost ports";
+        return d;
+      }
+      d.name = vdev("net_vhost");
+      std::string client = p.kind() == v1::PORT_KIND_VHOST_CLIENT ? "1" : "0";
+      d.devargs = WithExtra(d.name + ",iface=" + p.socket() + ",queues=1,client=" + client,
+                            p.devargs());
+      return d;
+    }
+    case v1::PORT_KIND_TAP: {
+      std::string iface = p.iface().empty() ? p.name() : p.iface();
+      d.name = vdev("net_tap");
+      d.devargs = WithExtra(d.name + ",iface=" + iface, p.devargs());
+      return d;
+    }
+    case v1::PORT_KIND_AF_PACKET:
+    case v1::PORT_KIND_AF_XDP: {
+      if (p.iface().empty()) {
+        d.error = "port.iface: required for af_packet and af_xdp ports";
+        return d;
+      }
+      bool xdp = p.kind() == v1::PORT_KIND_AF_XDP;
+      d.name = vdev(xdp ? "net_af_xdp" : "net_af_packet");
+      d.devargs = WithExtra(d.name + ",iface=" + p.iface(),
+                            p.devargs());
+      return d;
+    }
+    case v1::PORT_KIND_PCAP:
+      if (p.devargs().empty()) {
+        d.error = "port.devargs: pcap ports need rx_pcap=/tx_pcap=/iface= arguments";
+        return d;
+      }
+      d.name = vdev("net_pcap");
+      d.devargs = d.name + "," + p.devargs();
+      return d;
+    case v1::PORT_KIND_RING:
+      d.name = vdev("net_ring");
+      d.devargs = WithExtra(d.name, p.devargs());
+      return d;
+    case v1::PORT_KIND_NULL:
+      d.name = vdev("net_null");
+      d.devargs = WithExtra(d.name, p.devargs());
+      return d;
+    case v1::PORT_KIND_PCI: {
+      if (p.devargs().empty()) {
+        d.error = "port.devargs: pci ports need a PCI address (e.g. 0000:01:00.0)";
+        return d;
+      }
+      d.devargs = p.devargs();
+      d.name = p.devargs().substr(0, p.devargs().find(','));
+      return d;
+    }
+    default:
+      d.error = "port.kind: unsupported kind " + std::to_string(p.kind());
+      return d;
+  }
+}
+
+bool SameDevice(const v1::Port& a, const v1::Port& b) {
+  return a.kind() == b.kind() && a.iface() == b.iface() && a.socket() == b.socket() &&
+         a.devargs() == b.devargs();
+}
+
+}  // namespace switchyard

@@ -1,0 +1,134 @@
+#include "ports/port_manager.h"
+
+#include <algorithm>
+#include <cstring>
+
+#include <rte_dev.h>
+#include <rte_ethdev.h>
+#include <rte_errno.h>
+#include <spdlog/spdlog.h>
+
+#include "ports/devargs.h"
+
+namespace switchyard {
+
+namespace {
+
+constexpr uint16_t kRxDesc = 1024;
+constexpr uint16_t kTxDesc = 1024;
+
+std::string Errno(int rc) { return rte_strerror(rc < 0 ? -rc : rc); }
+
+}  // namespace
+
+bool PortManager::Configure(uint16_t pid, PortQueues* q, std::string* error) {
+  rte_eth_dev_info info{};
+  int rc = rte_eth_dev_info_get(pid, &info);
+  if (rc != 0) {
+    *error = "rte_eth_dev_info_get: " + Errno(rc);
+    return false;
+  }
+  q->port_id = pid;
+  q->rx_queues = 1;
+  q->tx_queues = std::max<uint16_t>(1, std::min<uint16_t>(workers_, info.max_tx_queues));
+  rte_eth_conf conf{};
+  rc = rte_eth_dev_configure(pid, q->rx_queues, q->tx_queues, &conf);
+  if (rc != 0) {
+    *error = "rte_eth_dev_configure: " + Errno(rc);
+    return false;
+  }
+  uint16_t nb_rxd = kRxDesc, nb_txd = kTxDesc;
+  rte_eth_dev_adjust_nb_rx_tx_desc(pid, &nb_rxd, &nb_txd);
+  int socket = rte_eth_dev_socket_id(pid);
+  if (socket < 0) socket = 0;
+  rc = rte_eth_rx_queue_setup(pid, 0, nb_rxd, socket, nullptr, pool_);
+  if (rc != 0) {
+    *error = "rte_eth_rx_queue_setup: " + Errno(rc);
+    return false;
+  }
+  for (uint16_t t = 0; t < q->tx_queues; ++t) {
+    rc = rte_eth_tx_queue_setup(pid, t, nb_txd, socket, nullptr);
+    if (rc != 0) {
+      *error = "rte_eth_tx_queue_setup: " + Errno(rc);
+      return false;
+    }
+  }
+  rc = rte_eth_dev_start(pid);
+  if (rc != 0) {
+    *error = "rte_eth_dev_start: " + Errno(rc);
+    return false;
+  }
+  // A switch port must see every destination MAC; PMDs without the notion
+  // (vhost, ring, null) answer -ENOTSUP, which is fine.
+  rte_eth_promiscuous_enable(pid);
+  return true;
+}
+
+std::optional<PortQueues> PortManager::Add(const v1::Port& port, std::string* error) {
+  DeviceSpec spec = BuildDeviceSpec(port);
+  if (!spec.error.empty()) {
+    *error = spec.error;
+    return std::nullopt;
+  }
+  int rc = rte_dev_probe(spec.devargs.c_str());
+  if (rc != 0 && rc != -EEXIST) {
+    *error = "cannot create device '" + spec.devargs + "': " + Errno(rc);
+    return std::nullopt;
+  }
+  uint16_t pid = 0;
+  if (rte_eth_dev_get_port_by_name(spec.name.c_str(), &pid) != 0) {
+    *error = "device '" + spec.name + "' has no ethdev port";
+    return std::nullopt;
+  }
+  PortQueues q{};
+  if (!Configure(pid, &q, error)) {
+    Remove(pid);
+    return std::nullopt;
+  }
+  spdlog::info("port {}: ethdev {} up ({} rx, {} tx queues) from '{}'", port.name(), pid,
+               q.rx_queues, q.tx_queues, spec.devargs);
+  return q;
+}
+
+void PortManager::Remove(uint16_t pid) {
+  rte_eth_dev_info info{};
+  rte_device* dev = nullptr;
+  if (rte_eth_dev_info_get(pid, &info) == 0) dev = info.device;
+  rte_eth_dev_stop(pid);
+  rte_eth_dev_close(pid);
+  if (dev != nullptr) {
+    int rc = rte_dev_remove(dev);
+    if (rc != 0) spdlog::warn("ethdev {}: rte_dev_remove: {}", pid, Errno(rc));
+  }
+}
+
+v1::LinkState PortManager::Link(uint16_t pid) const {
+  rte_eth_link link{};
+  if (rte_eth_link_get_nowait(pid, &link) != 0) return v1::LINK_STATE_UNKNOWN;
+  return link.link_status ? v1::LINK_STATE_UP : v1::LINK_STATE_DOWN;
+}
+
+v1::PortStatus PortManager::Status(uint16_t pid) const {
+  v1::PortStatus st;
+  st.set_port_id(pid);
+  rte_eth_link link{};
+  if (rte_eth_link_get_nowait(pid, &link) == 0) {
+    st.set_link(link.link_status ? v1::LINK_STATE_UP : v1::LINK_STATE_DOWN);
+    if (link.link_speed != RTE_ETH_SPEED_NUM_UNKNOWN) st.set_link_speed_mbps(link.link_speed);
+  }
+  rte_ether_addr mac{};
+  if (rte_eth_macaddr_get(pid, &mac) == 0) {
+    char buf[RTE_ETHER_ADDR_FMT_SIZE];
+    rte_ether_format_addr(buf, sizeof(buf), &mac);
+    st.set_mac(buf);
+  }
+  rte_eth_dev_info info{};
+  if (rte_eth_dev_info_get(pid, &info) == 0) {
+    st.set_driver(info.driver_name ? info.driver_name : "");
+    st.set_rx_queues(info.nb_rx_queues);
+    st.set_tx_queues(info.nb_tx_queues);
+  }
+  return st;
+}
+
+}  // namespace switchyard

@@ -1,0 +1,42 @@
+#pragma once
+// Brings ethdev ports up and down at runtime (vdev/PCI hotplug), one RX
+// queue and one TX queue per worker where the device has them.
+// Control threads only, one at a time (the Dataplane serialises calls).
+
+#include <cstdint>
+#include <optional>
+#include <string>
+
+#include "switchyard/v1/types.pb.h"
+
+struct rte_mempool;
+
+namespace switchyard {
+
+struct PortQueues {
+  uint16_t port_id;
+  uint16_t rx_queues;
+  uint16_t tx_queues;
+};
+
+class PortManager {
+ public:
+  PortManager(rte_mempool* pool, uint16_t workers) : pool_(pool), workers_(workers) {}
+
+  // Probe, configure and start the device for `port`. On failure returns
+  // nullopt with `*error` saying why, and leaves no device behind.
+  std::optional<PortQueues> Add(const v1::Port& port, std::string* error);
+  // Stop, close and detach. The caller has already made sure no worker
+  // polls or transmits on the port (RCU grace period).
+  void Remove(uint16_t port_id);
+  v1::PortStatus Status(uint16_t port_id) const;
+  v1::LinkState Link(uint16_t port_id) const;
+
+ private:
+  bool Configure(uint16_t port_id, PortQueues* q, std::string* error);
+
+  rte_mempool* pool_;
+  uint16_t workers_;
+};
+
+}  // namespace switchyard

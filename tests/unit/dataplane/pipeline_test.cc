@@ -1,0 +1,298 @@
+// The forwarding pipeline over crafted packets: learning, flooding within a
+// tenant, unicast, VLAN push/pop/rewrite, isolation, drops by reason.
+
+#include "core/pipeline.h"
+
+#include <gtest/gtest.h>
+
+#include <memory>
+#include <vector>
+
+#include <rte_mbuf.h>
+
+#include "core/snapshot_builder.h"
+#include "eal_env.h"
+#include "features/l2/mac_table.h"
+
+namespace switchyard {
+namespace {
+
+constexpr uint64_t kMacA = 0x020000000001;
+constexpr uint64_t kMacB = 0x020000000002;
+constexpr uint64_t kMacC = 0x020000000003;
+constexpr uint64_t kBroadcast = 0xffffffffffff;
+
+// Ports: 0 red access, 1 red access (tag 30 toward the port), 2 blue access,
+// 3 trunk (100 -> red, 200 -> blue), 4 blue access.
+class PipelineTest : public ::testing::Test {
+ protected:
+  static rte_mempool* pool() {
+    static rte_mempool* p =
+        rte_pktmbuf_pool_create("test_pool", 4095, 0, 0, RTE_MBUF_DEFAULT_BUF_SIZE, 0);
+    return p;
+  }
+
+  void SetUp() override {
+    ASSERT_NE(pool(), nullptr);
+    static int n = 0;
+    std::string name = "test_macs_" + std::to_string(n++);
+    macs_ = std::make_unique<MacTable>(name.c_str(), 4096, nullptr);
+    counters_ = std::make_unique<WorkerCounters>();
+    ctx_.pool = pool();
+    ctx_.macs = macs_.get();
+    ctx_.tx_locks = &locks_;
+    ctx_.counters = counters_.get();
+    tenants_ = {{"red", Tenant("red", 1)}, {"blue", Tenant("blue", 2)}};
+    ports_ = {{"p0", Access("p0", 0, "red")}, {"p1", Access("p1", 1, "red", 30)},
+              {"p2", Access("p2", 2, "blue")}, {"p4", Access("p4", 4, "blue")}};
+    PlacedPort trunk;
+    trunk.spec.set_name("p3");
+    trunk.spec.set_role(v1::PORT_ROLE_TRUNK);
+    auto* m = trunk.spec.add_trunk();
+    m->set_vlan(100);
+    m->set_tenant("red");
+    m = trunk.spec.add_trunk();
+    m->set_vlan(200);
+    m->set_tenant("blue");
+    trunk.port_id = 3;
+    ports_["p3"] = trunk;
+    Rebuild();
+    avail_at_start_ = rte_mempool_avail_count(pool());
+  }
+
+  void TearDown() override {
+    for (auto& b : ctx_.tx)
+      for (uint16_t i = 0; i < b.count; ++i) rte_pktmbuf_free(b.pkts[i]);
+    EXPECT_EQ(rte_mempool_avail_count(pool()), avail_at_start_) << "mbufs leaked";
+  }
+
+  void Rebuild() { snap_ = BuildSnapshot(1, tenants_, ports_, 1); }
+
+  static v1::Tenant Tenant(const std::string& name, uint32_t id) {
+    v1::Tenant t;
+    t.set_name(name);
+    t.set_id(id);
+    return t;
+  }
+  static PlacedPort Access(const std::string& name, uint16_t pid, const std::string& tenant,
+                           uint32_t vlan = 0) {
+    PlacedPort p;
+    p.spec.set_name(name);
+    p.spec.set_role(v1::PORT_ROLE_ACCESS);
+    p.spec.set_tenant(tenant);
+    p.spec.set_access_vlan(vlan);
+    p.port_id = pid;
+    return p;
+  }
+
+  rte_mbuf* Frame(uint64_t dst, uint64_t src, int vlan = -1, uint16_t len = 64) {
+    rte_mbuf* m = rte_pktmbuf_alloc(pool());
+    EXPECT_NE(m, nullptr);
+    uint8_t* p = reinterpret_cast<uint8_t*>(rte_pktmbuf_append(m, len));
+    std::memset(p, 0xab, len);
+    for (int i = 0; i < 6; ++i) {
+      p[i] = static_cast<uint8_t>(dst >> (8 * (5 - i)));
+      p[6 + i] = static_cast<uint8_t>(src >> (8 * (5 - i)));
+    }
+    size_t off = 12;
+    if (vlan >= 0) {
+      p[12] = 0x81; p[13] = 0x00;
+      p[14] = static_cast<uint8_t>(0x20 | (vlan >> 8));  // PCP 1
+      p[15] = static_cast<uint8_t>(vlan & 0xff);
+      off = 16;
+    }
+    p[off] = 0x08; p[off + 1] = 0x00;
+    return m;
+  }
+
+  void Send(uint16_t port, std::vector<rte_mbuf*> pkts, uint64_t now_ms = 1000) {
+    ProcessBurst(ctx_, *snap_, port, pkts.data(), static_cast<uint16_t>(pkts.size()), now_ms);
+  }
+
+  // Packets waiting on a port's TX buffer (taken out of it).
+  std::vector<rte_mbuf*> Out(uint16_t port) {
+    TxBuffer& b = ctx_.tx[port];
+    std::vector<rte_mbuf*> v(b.pkts, b.pkts + b.count);
+    b.count = 0;
+    return v;
+  }
+  static void Free(std::vector<rte_mbuf*> v) {
+    for (auto* m : v) rte_pktmbuf_free(m);
+  }
+  static int Vlan(rte_mbuf* m) {  // -1 untagged
+    const uint8_t* p = rte_pktmbuf_mtod(m, const uint8_t*);
+    if (p[12] != 0x81 || p[13] != 0x00) return -1;
+    return ((p[14] << 8) | p[15]) & 0x0fff;
+  }
+  static uint64_t Src(rte_mbuf* m) { return LoadMac(rte_pktmbuf_mtod(m, const uint8_t*) + 6); }
+  uint64_t Drops(DropReason r) const { return counters_->drops[static_cast<size_t>(r)]; }
+
+  SharedTxLocks locks_;
+  std::unique_ptr<MacTable> macs_;
+  std::unique_ptr<WorkerCounters> counters_;
+  WorkerContext ctx_;
+  TenantMap tenants_;
+  PortMap ports_;
+  std::unique_ptr<Snapshot> snap_;
+  unsigned avail_at_start_ = 0;
+};
+
+TEST_F(PipelineTest, UnknownUnicastFloodsWithinTenantOnly) {
+  Send(0, {Frame(kMacB, kMacA)});
+  auto p1 = Out(1), p2 = Out(2), p3 = Out(3), p4 = Out(4), p0 = Out(0);
+  ASSERT_EQ(p1.size(), 1u);
+  EXPECT_EQ(Vlan(p1[0]), 30);   // pushed toward the tagged access port
+  ASSERT_EQ(p3.size(), 1u);
+  EXPECT_EQ(Vlan(p3[0]), 100);  // red's VLAN on the trunk
+  EXPECT_TRUE(p0.empty());      // never back out of the ingress port
+  EXPECT_TRUE(p2.empty());      // blue ports never see red traffic
+  EXPECT_TRUE(p4.empty());
+  EXPECT_EQ(rte_pktmbuf_pkt_len(p1[0]), 68u);
+  EXPECT_EQ(counters_->tenants[1].flooded, 1u);
+  EXPECT_EQ(counters_->tenants[1].learned, 1u);
+  Free(p1);
+  Free(p3);
+}
+
+TEST_F(PipelineTest, LearnedDestinationIsUnicast) {
+  Send(0, {Frame(kBroadcast, kMacA)});
+  Free(Out(1));
+  Free(Out(3));
+  // From the trunk, tagged 100 (red), to A: learned on port 0, untagged.
+  Send(3, {Frame(kMacA, kMacB, 100)});
+  auto p0 = Out(0);
+  ASSERT_EQ(p0.size(), 1u);
+  EXPECT_EQ(Vlan(p0[0]), -1);
+  EXPECT_EQ(rte_pktmbuf_pkt_len(p0[0]), 60u);  // tag stripped
+  EXPECT_EQ(Src(p0[0]), kMacB);
+  EXPECT_TRUE(Out(1).empty());
+  EXPECT_EQ(counters_->tenants[1].unicast, 1u);
+  // And B is now known on the trunk: A -> B goes out tagged 100 only there.
+  Send(0, {Frame(kMacB, kMacA)});
+  auto p3 = Out(3);
+  ASSERT_EQ(p3.size(), 1u);
+  EXPECT_EQ(Vlan(p3[0]), 100);
+  EXPECT_TRUE(Out(1).empty());
+  Free(p0);
+  Free(p3);
+}
+
+TEST_F(PipelineTest, TaggedToTaggedRewritesTheVid) {
+  Send(1, {Frame(kBroadcast, kMacA, 30)});
+  auto p3 = Out(3), p0 = Out(0);
+  ASSERT_EQ(p3.size(), 1u);
+  EXPECT_EQ(Vlan(p3[0]), 100);
+  EXPECT_EQ(rte_pktmbuf_mtod(p3[0], uint8_t*)[14] >> 5, 1);  // priority kept
+  ASSERT_EQ(p0.size(), 1u);
+  EXPECT_EQ(Vlan(p0[0]), -1);
+  Free(p3);
+  Free(p0);
+}
+
+TEST_F(PipelineTest, OverlappingMacsStayApartAcrossTenants) {
+  // The same MAC A appears in red (port 0) and in blue (port 2).
+  Send(0, {Frame(kBroadcast, kMacA)});
+  Free(Out(1));
+  Free(Out(3));
+  Send(2, {Frame(kBroadcast, kMacA)});
+  Free(Out(4));
+  Free(Out(3));
+  // Blue's B on port 4 talks to A: must reach port 2, not red's port 0.
+  Send(4, {Frame(kMacA, kMacB)});
+  auto p2 = Out(2);
+  EXPECT_EQ(p2.size(), 1u) << "unicast to blue's A";
+  EXPECT_TRUE(Out(0).empty());
+  Free(p2);
+  // Red's C on the trunk (vlan 100) talks to A: port 0.
+  Send(3, {Frame(kMacA, kMacC, 100)});
+  auto p0 = Out(0);
+  EXPECT_EQ(p0.size(), 1u);
+  EXPECT_TRUE(Out(2).empty());
+  Free(p0);
+  Free(Out(2));
+}
+
+TEST_F(PipelineTest, DropsAreCountedByReason) {
+  Send(2, {Frame(kBroadcast, kMacA, 7)});        // tag on an untagged access port
+  Send(3, {Frame(kBroadcast, kMacA)});           // untagged on a trunk
+  Send(3, {Frame(kBroadcast, kMacA, 999)});      // trunk VLAN not mapped
+  Send(0, {Frame(kBroadcast, 0x010000000000)});  // multicast source
+  rte_mbuf* runt = Frame(kBroadcast, kMacA, -1, 64);
+  rte_pktmbuf_trim(runt, 54);                    // 10 bytes left
+  Send(0, {runt});
+  EXPECT_EQ(Drops(DropReason::VLAN_NOT_ALLOWED), 2u);
+  EXPECT_EQ(Drops(DropReason::UNTAGGED_ON_TRUNK), 1u);
+  EXPECT_EQ(Drops(DropReason::SRC_MAC_MULTICAST), 1u);
+  EXPECT_EQ(Drops(DropReason::RUNT), 1u);
+  EXPECT_EQ(counters_->ports[3].rx_dropped, 2u);
+  for (uint16_t p = 0; p < 5; ++p) EXPECT_TRUE(Out(p).empty()) << p;
+  EXPECT_EQ(rte_mempool_avail_count(pool()), avail_at_start_) << "dropped mbufs leaked";
+}
+
+TEST_F(PipelineTest, SamePortDestinationIsDropped) {
+  Send(0, {Frame(kBroadcast, kMacA)});
+  Free(Out(1));
+  Free(Out(3));
+  Send(0, {Frame(kMacA, kMacB)});  // A lives on port 0 already
+  EXPECT_EQ(Drops(DropReason::SAME_PORT), 1u);
+}
+
+TEST_F(PipelineTest, MacMovesToTheNewPort) {
+  Send(0, {Frame(kBroadcast, kMacA)});
+  Free(Out(1));
+  Free(Out(3));
+  Send(1, {Frame(kBroadcast, kMacA, 30)});
+  Free(Out(0));
+  Free(Out(3));
+  EXPECT_EQ(counters_->tenants[1].moved, 1u);
+  Send(0, {Frame(kMacA, kMacB)});
+  auto p1 = Out(1);
+  ASSERT_EQ(p1.size(), 1u);
+  EXPECT_EQ(Vlan(p1[0]), 30);
+  Free(p1);
+}
+
+TEST_F(PipelineTest, MacLimitStopsLearning) {
+  tenants_["red"].set_mac_limit(2);
+  Rebuild();
+  for (uint64_t mac : {kMacA, kMacB, kMacC}) {
+    Send(0, {Frame(kBroadcast, mac)});
+    Free(Out(1));
+    Free(Out(3));
+  }
+  EXPECT_EQ(counters_->tenants[1].learned, 2u);
+  EXPECT_EQ(counters_->tenants[1].learn_limit, 1u);
+  EXPECT_EQ(macs_->TenantCount(1), 2u);
+}
+
+TEST_F(PipelineTest, AgingForgetsIdleMacs) {
+  Send(0, {Frame(kBroadcast, kMacA)}, 1000);
+  Send(2, {Frame(kBroadcast, kMacB)}, 5000);
+  Free(Out(1));
+  Free(Out(3));
+  Free(Out(4));
+  EXPECT_EQ(macs_->Age(6500, 3000), 1u);  // A idle 5.5 s, B 1.5 s
+  std::vector<MacRecord> left;
+  macs_->ForEach([&](const MacRecord& r) { left.push_back(r); });
+  ASSERT_EQ(left.size(), 1u);
+  EXPECT_EQ(left[0].mac, kMacB);
+  EXPECT_EQ(left[0].tenant, 2);
+  EXPECT_EQ(macs_->TenantCount(1), 0u);
+  // A is unknown again: traffic to it floods.
+  Send(4, {Frame(kMacA, kMacB)}, 6600);
+  auto p2 = Out(2);
+  EXPECT_EQ(p2.size(), 1u);
+  Free(p2);
+  Free(Out(3));
+}
+
+TEST_F(PipelineTest, PortRemovedFromConfigIsDroppedAtIngress) {
+  ports_.erase("p4");
+  Rebuild();
+  Send(4, {Frame(kBroadcast, kMacA)});
+  EXPECT_EQ(Drops(DropReason::PORT_NOT_CONFIGURED), 1u);
+  EXPECT_TRUE(Out(2).empty());
+}
+
+}  // namespace
+}  // namespace switchyard

@@ -1,0 +1,122 @@
+#include "core/snapshot_builder.h"
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+
+namespace switchyard {
+namespace {
+
+v1::Tenant T(const std::string& name, uint32_t id, uint32_t vlan = 0) {
+  v1::Tenant t;
+  t.set_name(name);
+  t.set_id(id);
+  t.set_vlan(vlan);
+  return t;
+}
+
+PlacedPort Access(const std::string& name, uint16_t pid, const std::string& tenant,
+                  uint32_t vlan = 0) {
+  PlacedPort p;
+  p.spec.set_name(name);
+  p.spec.set_role(v1::PORT_ROLE_ACCESS);
+  p.spec.set_tenant(tenant);
+  p.spec.set_access_vlan(vlan);
+  p.port_id = pid;
+  return p;
+}
+
+bool Floods(const Snapshot& s, uint16_t tenant, uint16_t port) {
+  const auto& f = s.tenants[tenant].flood_ports;
+  return std::find(f.begin(), f.end(), port) != f.end();
+}
+
+TEST(SnapshotBuilder, AccessPortsJoinOnlyTheirTenant) {
+  TenantMap tenants{{"red", T("red", 1)}, {"blue", T("blue", 2)}};
+  PortMap ports{{"a", Access("a", 0, "red")}, {"b", Access("b", 1, "red", 30)},
+                {"c", Access("c", 2, "blue")}};
+  auto s = BuildSnapshot(7, tenants, ports, 1);
+  EXPECT_EQ(s->generation, 7u);
+  EXPECT_TRUE(Floods(*s, 1, 0));
+  EXPECT_TRUE(Floods(*s, 1, 1));
+  EXPECT_FALSE(Floods(*s, 1, 2));
+  EXPECT_TRUE(Floods(*s, 2, 2));
+  EXPECT_EQ(s->ports[1].IngressTenant(30), 1);
+  EXPECT_EQ(s->ports[1].IngressTenant(0), kNoTenant);  // tagged access wants its tag
+  EXPECT_EQ(s->ports[1].EgressVlan(1), 30);
+  EXPECT_EQ(s->ports[1].EgressVlan(2), kNotMember);
+  EXPECT_EQ(s->ports[0].EgressVlan(1), 0);
+}
+
+TEST(SnapshotBuilder, TrunkMapsVlansBothWays) {
+  TenantMap tenants{{"red", T("red", 1)}, {"blue", T("blue", 2)}};
+  PlacedPort trunk;
+  trunk.spec.set_name("t");
+  trunk.spec.set_role(v1::PORT_ROLE_TRUNK);
+  auto* m = trunk.spec.add_trunk();
+  m->set_vlan(100);
+  m->set_tenant("red");
+  m = trunk.spec.add_trunk();
+  m->set_vlan(200);
+  m->set_tenant("blue");
+  trunk.port_id = 3;
+  PortMap ports{{"t", trunk}};
+  auto s = BuildSnapshot(1, tenants, ports, 1);
+  EXPECT_EQ(s->ports[3].IngressTenant(100), 1);
+  EXPECT_EQ(s->ports[3].IngressTenant(200), 2);
+  EXPECT_EQ(s->ports[3].IngressTenant(0), kNoTenant);
+  EXPECT_EQ(s->ports[3].IngressTenant(300), kNoTenant);
+  EXPECT_EQ(s->ports[3].EgressVlan(1), 100);
+  EXPECT_EQ(s->ports[3].EgressVlan(2), 200);
+  EXPECT_TRUE(Floods(*s, 1, 3));
+  EXPECT_TRUE(Floods(*s, 2, 3));
+}
+
+TEST(SnapshotBuilder, UplinkCarriesTenantsWithAVlan) {
+  TenantMap tenants{{"red", T("red", 1, 501)}, {"blue", T("blue", 2)}};
+  PlacedPort up;
+  up.spec.set_name("up");
+  up.spec.set_role(v1::PORT_ROLE_UPLINK);
+  up.port_id = 4;
+  auto s = BuildSnapshot(1, tenants, PortMap{{"up", up}}, 1);
+  EXPECT_EQ(s->ports[4].IngressTenant(501), 1);
+  EXPECT_EQ(s->ports[4].EgressVlan(1), 501);
+  EXPECT_EQ(s->ports[4].EgressVlan(2), kNotMember);
+  EXPECT_FALSE(Floods(*s, 2, 4));
+}
+
+TEST(SnapshotBuilder, UnknownTenantLeavesPortOutAndSaysSo) {
+  std::vector<std::string> problems;
+  auto s = BuildSnapshot(1, TenantMap{}, PortMap{{"a", Access("a", 0, "ghost")}}, 1, &problems);
+  EXPECT_FALSE(s->ports[0].present);
+  ASSERT_EQ(problems.size(), 1u);
+  EXPECT_NE(problems[0].find("ghost"), std::string::npos);
+}
+
+TEST(SnapshotBuilder, RxQueuesGoToTheirWorker) {
+  TenantMap tenants{{"red", T("red", 1)}};
+  auto a = Access("a", 0, "red");
+  a.worker = 0;
+  auto b = Access("b", 1, "red");
+  b.worker = 1;
+  auto s = BuildSnapshot(1, tenants, PortMap{{"a", a}, {"b", b}}, 2);
+  ASSERT_EQ(s->worker_rx.size(), 2u);
+  ASSERT_EQ(s->worker_rx[0].size(), 1u);
+  EXPECT_EQ(s->worker_rx[0][0].port_id, 0);
+  ASSERT_EQ(s->worker_rx[1].size(), 1u);
+  EXPECT_EQ(s->worker_rx[1][0].port_id, 1);
+}
+
+TEST(SnapshotBuilder, MembershipChange) {
+  v1::Port a = Access("a", 0, "red").spec;
+  v1::Port b = a;
+  EXPECT_FALSE(MembershipChanged(a, b));
+  b.set_access_vlan(5);
+  EXPECT_TRUE(MembershipChanged(a, b));
+  b = a;
+  b.set_tenant("blue");
+  EXPECT_TRUE(MembershipChanged(a, b));
+}
+
+}  // namespace
+}  // namespace switchyard
