@@ -4,6 +4,26 @@ namespace switchyard {
 
 namespace {
 
+// vhost arguments that would make the port offer what the switch cannot
+// honour end to end: guest TSO frames (we never segment) and legacy offload
+// flags (partial checksums handed to us instead of completed by the PMD).
+bool HasUnsupportedVhostArg(const std::string& devargs, std::string* which) {
+  for (const char* arg : {"tso=1", "legacy-ol-flags=1"}) {
+    const std::string a(arg);
+    size_t pos = devargs.find(a);
+    while (pos != std::string::npos) {
+      bool starts = pos == 0 || devargs[pos - 1] == ',';
+      bool ends = pos + a.size() == devargs.size() || devargs[pos + a.size()] == ',';
+      if (starts && ends) {
+        *which = a;
+        return true;
+      }
+      pos = devargs.find(a, pos + 1);
+    }
+  }
+  return false;
+}
+
 std::string WithExtra(std::string base, const std::string& extra) {
   if (!extra.empty()) base += "," + extra;
   return base;
@@ -20,6 +40,12 @@ DeviceSpec BuildDeviceSpec(const v1::Port& p) {
     case v1::PORT_KIND_VHOST_CLIENT: {
       if (p.socket().empty()) {
         d.error = "port.socket: required for vhost ports";
+        return d;
+      }
+      std::string bad;
+      if (HasUnsupportedVhostArg(p.devargs(), &bad)) {
+        d.error = "port.devargs: '" + bad +
+                  "' is not supported (the switch does not segment or complete checksums)";
         return d;
       }
       d.name = vdev("net_vhost");

@@ -31,6 +31,20 @@ TEST(Devargs, VhostServerAndClient) {
   EXPECT_NE(BuildDeviceSpec(p).error.find("port.socket"), std::string::npos);
 }
 
+TEST(Devargs, VhostOffloadsThatCannotWorkAreRefused) {
+  auto p = MakePort("vm", v1::PORT_KIND_VHOST_SERVER);
+  p.set_socket("/tmp/vm.sock");
+  for (const char* bad : {"tso=1", "legacy-ol-flags=1", "iommu-support=1,tso=1"}) {
+    p.set_devargs(bad);
+    DeviceSpec d = BuildDeviceSpec(p);
+    EXPECT_NE(d.error.find("port.devargs"), std::string::npos) << bad;
+  }
+  for (const char* ok : {"tso=0", "linear-buffer=1", "stso=10"}) {
+    p.set_devargs(ok);
+    EXPECT_EQ(BuildDeviceSpec(p).error, "") << ok;
+  }
+}
+
 TEST(Devargs, KernelBackedKindsNeedIface) {
   for (auto kind : {v1::PORT_KIND_AF_PACKET, v1::PORT_KIND_AF_XDP}) {
     auto p = MakePort("up", kind);
