@@ -156,9 +156,20 @@ Status Controller::DeletePort(const std::string& name, uint64_t& generation) {
 }
 
 bool Controller::FetchState(pb::DataplaneState& state) const {
-  return CallDataplane(reconciler_, options_.rpc_timeout, [&](pb::Dataplane::Stub& stub, grpc::ClientContext* ctx) {
-           return stub.GetState(ctx, pb::GetStateRequest(), &state);
-         }).ok();
+  bool ok = CallDataplane(reconciler_, options_.rpc_timeout, [&](pb::Dataplane::Stub& stub, grpc::ClientContext* ctx) {
+              return stub.GetState(ctx, pb::GetStateRequest(), &state);
+            }).ok();
+  if (!ok) return false;
+  // A tap's link is its kernel side, which may live in another namespace
+  // where the dataplane cannot see it: ask the kernel there.
+  for (const auto& port : state.ports()) {
+    if (port.kind() != pb::PORT_KIND_TAP) continue;
+    const std::string& iface = port.iface().empty() ? port.name() : port.iface();
+    for (auto& ps : *state.mutable_port_status()) {
+      if (ps.name() == port.name()) ps.set_link(kernel_.TapLink(iface, port.tap().netns()));
+    }
+  }
+  return true;
 }
 
 std::vector<pb::PortView> Controller::JoinPorts(const std::vector<pb::Port>& ports) const {

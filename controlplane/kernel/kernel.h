@@ -24,6 +24,12 @@ class Kernel {
   // that namespace set the MTU, add the addresses and bring the link up.
   // Idempotent. Any thread: namespace work happens on a private thread.
   virtual Status ConfigureTap(const std::string& iface, const ::switchyard::v1::TapKernelConfig& cfg) = 0;
+
+  // Link state of a tap port's kernel side, looked up in `netns` ("" = ours):
+  // UP when the interface is administratively up and has carrier. The
+  // dataplane cannot tell once the interface lives in another namespace.
+  // Any thread.
+  virtual ::switchyard::v1::LinkState TapLink(const std::string& iface, const std::string& netns) const = 0;
 };
 
 }  // namespace switchyard::controlplane

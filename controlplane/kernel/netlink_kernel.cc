@@ -197,4 +197,21 @@ Status NetlinkKernel::ConfigureTap(const std::string& iface, const ::switchyard:
   return RunInNetns(cfg.netns(), [&] { return ConfigureHere(iface, cfg); });
 }
 
+::switchyard::v1::LinkState NetlinkKernel::TapLink(const std::string& iface,
+                                                  const std::string& netns) const {
+  auto state = ::switchyard::v1::LINK_STATE_UNKNOWN;
+  if (!netns.empty() && !NetnsExists(netns)) return state;
+  RunInNetns(netns, [&] {
+    NlSock sock;
+    if (auto st = OpenRoute(sock); !st.ok()) return st;
+    Link link = GetLink(sock.get(), iface);
+    if (!link) return Status();
+    unsigned flags = rtnl_link_get_flags(link.get());
+    bool up = (flags & IFF_UP) && (flags & IFF_RUNNING);
+    state = up ? ::switchyard::v1::LINK_STATE_UP : ::switchyard::v1::LINK_STATE_DOWN;
+    return Status();
+  });
+  return state;
+}
+
 }  // namespace switchyard::controlplane

@@ -12,6 +12,7 @@ class NetlinkKernel final : public Kernel {
   bool NetnsExists(const std::string& name) const override;
   bool LinkExists(const std::string& iface) const override;
   Status ConfigureTap(const std::string& iface, const ::switchyard::v1::TapKernelConfig& cfg) override;
+  ::switchyard::v1::LinkState TapLink(const std::string& iface, const std::string& netns) const override;
 };
 
 }  // namespace switchyard::controlplane

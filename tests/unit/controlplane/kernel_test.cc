@@ -114,3 +114,23 @@ TEST_F(KernelTest, MissingInterfaceIsNotFound) {
 
 }  // namespace
 }  // namespace switchyard::controlplane
+
+namespace switchyard::controlplane {
+namespace {
+
+TEST_F(KernelTest, TapLinkIsReadInTheInterfacesNamespace) {
+  pb::TapKernelConfig cfg;
+  cfg.set_netns(ns_);
+  ASSERT_TRUE(kernel_.ConfigureTap(link_, cfg).ok());
+  // Admin up but no process holds the tap: no carrier, so DOWN.
+  EXPECT_EQ(kernel_.TapLink(link_, ns_), pb::LINK_STATE_DOWN);
+  // Not in our namespace any more.
+  EXPECT_EQ(kernel_.TapLink(link_, ""), pb::LINK_STATE_UNKNOWN);
+  ASSERT_EQ(Sh("ip -n " + ns_ + " link set lo up"), 0);
+  EXPECT_EQ(kernel_.TapLink("lo", ns_), pb::LINK_STATE_UP);
+  EXPECT_EQ(kernel_.TapLink("sycp-nosuch", ns_), pb::LINK_STATE_UNKNOWN);
+  EXPECT_EQ(kernel_.TapLink(link_, "sy-cp-no-such-ns"), pb::LINK_STATE_UNKNOWN);
+}
+
+}  // namespace
+}  // namespace switchyard::controlplane
