@@ -87,6 +87,12 @@ int main(int argc, char** argv) {
 
   // Block the stop signals before any thread exists so every thread inherits
   // the mask and main alone receives them through sigwait.
+  // A background job of a non-interactive shell starts with SIGINT ignored,
+  // and an ignored signal is discarded before sigwait() sees it.
+  struct sigaction sa {};
+  sa.sa_handler = [](int) {};
+  sigaction(SIGINT, &sa, nullptr);
+  sigaction(SIGTERM, &sa, nullptr);
   sigset_t stop_signals;
   sigemptyset(&stop_signals);
   sigaddset(&stop_signals, SIGINT);

@@ -96,6 +96,13 @@ int main(int argc, char** argv) {
 
   // Signals go to a dedicated thread; every thread created from here on
   // inherits the blocked mask.
+  // A process started in the background by a non-interactive shell inherits
+  // SIGINT (sometimes SIGTERM) ignored, and an ignored signal is discarded
+  // before sigwait() can see it: give both a handler first.
+  struct sigaction sa {};
+  sa.sa_handler = [](int) {};
+  sigaction(SIGINT, &sa, nullptr);
+  sigaction(SIGTERM, &sa, nullptr);
   sigset_t sigs;
   sigemptyset(&sigs);
   sigaddset(&sigs, SIGINT);

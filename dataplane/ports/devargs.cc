@@ -1,5 +1,7 @@
 #include "ports/devargs.h"
 
+#include <cstdio>
+
 namespace switchyard {
 
 namespace {
@@ -22,6 +24,15 @@ bool HasUnsupportedVhostArg(const std::string& devargs, std::string* which) {
     }
   }
   return false;
+}
+
+// A short name that stands for `name`: FNV-1a, 32 bits, hex.
+std::string ShortId(const std::string& name) {
+  uint32_t h = 2166136261u;
+  for (unsigned char c : name) h = (h ^ c) * 16777619u;
+  char buf[9];
+  std::snprintf(buf, sizeof(buf), "%08x", h);
+  return buf;
 }
 
 std::string WithExtra(std::string base, const std::string& extra) {
@@ -81,7 +92,9 @@ DeviceSpec BuildDeviceSpec(const v1::Port& p) {
       d.devargs = d.name + "," + p.devargs();
       return d;
     case v1::PORT_KIND_RING:
-      d.name = vdev("net_ring");
+      // net_ring names its rings after the device and fails past ~17
+      // characters: a short stand-in for the port name.
+      d.name = "net_ring_" + ShortId(p.name());
       d.devargs = WithExtra(d.name, p.devargs());
       return d;
     case v1::PORT_KIND_NULL:

@@ -61,7 +61,12 @@ TEST(Devargs, PcapRingNullPci) {
   EXPECT_NE(BuildDeviceSpec(pcap).error.find("port.devargs"), std::string::npos);
   pcap.set_devargs("rx_pcap=/tmp/a.pcap,tx_pcap=/tmp/b.pcap");
   EXPECT_EQ(BuildDeviceSpec(pcap).devargs, "net_pcap_cap,rx_pcap=/tmp/a.pcap,tx_pcap=/tmp/b.pcap");
-  EXPECT_EQ(BuildDeviceSpec(MakePort("r", v1::PORT_KIND_RING)).devargs, "net_ring_r");
+  DeviceSpec ring = BuildDeviceSpec(MakePort("a-rather-long-ring-port-name", v1::PORT_KIND_RING));
+  EXPECT_EQ(ring.name.size(), 17u);  // net_ring fails on longer device names
+  EXPECT_EQ(ring.name.rfind("net_ring_", 0), 0u);
+  EXPECT_EQ(ring.devargs, ring.name);
+  EXPECT_NE(BuildDeviceSpec(MakePort("a-rather-long-ring-port-nam3", v1::PORT_KIND_RING)).name,
+            ring.name);
   EXPECT_EQ(BuildDeviceSpec(MakePort("n", v1::PORT_KIND_NULL)).devargs, "net_null_n");
   auto pci = MakePort("nic", v1::PORT_KIND_PCI);
   pci.set_devargs("0000:01:00.0,rxq_pkt_pad_en=1");
