@@ -58,7 +58,14 @@ std::vector<std::string> EalArgs(const Args& a) {
   uint32_t mem = a.memory_mb;
   if (mem == 0 && a.no_huge) mem = 512;
   if (mem != 0) v.insert(v.end(), {"-m", std::to_string(mem)});
-  if (a.no_pci) v.push_back("--no-pci");
+  if (a.no_pci) {
+    v.push_back("--no-pci");
+  } else {
+    // Allow-list mode with no real device: nothing on the PCI bus is taken
+    // at start (not the host's own NICs); a PCI port added at runtime puts
+    // its address on the list as it is probed.
+    v.insert(v.end(), {"-a", "0000:00:00.0"});
+  }
   v.insert(v.end(), {"--log-level", "lib.eal:notice"});
   v.insert(v.end(), a.eal_extra.begin(), a.eal_extra.end());
   return v;
@@ -88,7 +95,9 @@ int main(int argc, char** argv) {
       ->capture_default_str()
       ->check(CLI::Range(0u, 100000u));
   app.add_option("--mbufs", a.mbufs, "packet buffers in the pool")->capture_default_str();
-  app.add_flag("--no-pci", a.no_pci, "do not scan the PCI bus");
+  app.add_flag("--no-pci", a.no_pci,
+               "disable the PCI bus (no pci ports); by default PCI devices are probed only "
+               "when added as ports");
   app.add_option("--log-level", a.log_level, "trace|debug|info|warn|error")->capture_default_str();
   app.add_option("--eal", a.eal_extra, "extra EAL argument (repeatable)")->allow_extra_args(false);
   CLI11_PARSE(app, argc, argv);

@@ -1,6 +1,12 @@
 #include "ports/port_manager.h"
 
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
 #include <algorithm>
+#include <cerrno>
 #include <cstring>
 
 #include <rte_dev.h>
@@ -18,6 +24,39 @@ constexpr uint16_t kRxDesc = 1024;
 constexpr uint16_t kTxDesc = 1024;
 
 std::string Errno(int rc) { return rte_strerror(rc < 0 ? -rc : rc); }
+
+// A vhost-user server socket left behind by a dataplane that died (kill -9)
+// makes the bind fail. Remove it if nobody listens on it; refuse if someone
+// does. True when the path is free to use.
+bool ClaimVhostSocket(const std::string& path, std::string* error) {
+  struct stat st {};
+  if (lstat(path.c_str(), &st) != 0) return true;  // nothing there
+  if (!S_ISSOCK(st.st_mode)) {
+    *error = "port.socket: " + path + " exists and is not a socket";
+    return false;
+  }
+  sockaddr_un addr{};
+  addr.sun_family = AF_UNIX;
+  if (path.size() >= sizeof(addr.sun_path)) {
+    *error = "port.socket: path too long for a unix socket";
+    return false;
+  }
+  std::memcpy(addr.sun_path, path.c_str(), path.size());
+  int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) return true;
+  int rc = connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr));
+  int err = errno;
+  close(fd);
+  if (rc == 0) {
+    *error = "port.socket: " + path + " is in use by another process";
+    return false;
+  }
+  if (err == ECONNREFUSED) {
+    spdlog::info("removing stale vhost-user socket {}", path);
+    unlink(path.c_str());
+  }
+  return true;
+}
 
 }  // namespace
 
@@ -70,6 +109,8 @@ std::optional<PortQueues> PortManager::Add(const v1::Port& port, std::string* er
     *error = spec.error;
     return std::nullopt;
   }
+  if (port.kind() == v1::PORT_KIND_VHOST_SERVER && !ClaimVhostSocket(port.socket(), error))
+    return std::nullopt;
   int rc = rte_dev_probe(spec.devargs.c_str());
   if (rc != 0 && rc != -EEXIST) {
     *error = "cannot create device '" + spec.devargs + "': " + Errno(rc);
