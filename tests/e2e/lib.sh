@@ -1,0 +1,369 @@
+# Shared helpers for the end-to-end tests. Sourced by every tests/e2e/*.sh.
+#
+# The tests drive the real processes: switchyard-dataplane (DPDK, --no-huge),
+# switchyard-controld (gRPC + SQLite) and yardctl, with real kernel network
+# namespaces. They need root; without it they exit 77 (SKIP for meson).
+#
+# Binaries come from the environment (meson sets them), else from the build
+# directory given as $1, else from ./build:
+#   SWITCHYARD_DATAPLANE  SWITCHYARD_CONTROLD  SWITCHYARD_YARDCTL
+#
+# Every test gets its own run directory (/tmp/sy-e2e-NAME.XXXXXX) and a short
+# unique prefix $P (e.g. "y1a2b") for namespace, port and interface names, so
+# a leftover from a killed run never collides with the next one. The EXIT
+# trap kills every process the test started and deletes its namespaces, also
+# on failure. On failure the run directory is kept and its path printed.
+
+set -u
+set -o pipefail
+
+E2E_NAME=$(basename "$0" .sh)
+E2E_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+E2E_START=$(date +%s.%N)
+
+if [ "$(id -u)" -ne 0 ]; then
+  echo "SKIP: $E2E_NAME needs root (network namespaces, DPDK tap ports)"
+  exit 77
+fi
+
+_build=${1:-}
+if [ -z "$_build" ]; then
+  _build=$(cd "$(dirname "$0")/../.." && pwd)/build
+fi
+DATAPLANE=${SWITCHYARD_DATAPLANE:-$_build/dataplane/switchyard-dataplane}
+CONTROLD=${SWITCHYARD_CONTROLD:-$_build/controlplane/switchyard-controld}
+YARDCTL=${SWITCHYARD_YARDCTL:-$_build/tools/yardctl/yardctl}
+for _b in "$DATAPLANE" "$CONTROLD" "$YARDCTL"; do
+  if [ ! -x "$_b" ]; then
+    echo "FAIL: binary not found: $_b" >&2
+    exit 1
+  fi
+done
+# The system python (a pyenv shim costs ~0.3 s per call).
+PY=python3
+[ -x /usr/bin/python3 ] && PY=/usr/bin/python3
+for _t in ip $PY ping; do
+  if ! command -v "$_t" >/dev/null 2>&1; then
+    echo "FAIL: required tool '$_t' not found in PATH" >&2
+    exit 1
+  fi
+done
+
+RUN=$(mktemp -d "/tmp/sy-e2e-$E2E_NAME.XXXXXX")
+# 5-character prefix: "y" + 4 hex digits unique per run. With it, names like
+# "${P}vm1" or "${P}trk.100" stay within the kernel's 15-character limit.
+P=y$(printf '%04x' $(( ($$ ^ RANDOM ^ (RANDOM << 4)) & 0xffff )))
+DP_SOCK=$RUN/dp.sock
+CD_SOCK=$RUN/cd.sock
+DB=$RUN/db.sqlite
+DP_PID=""
+CD_PID=""
+DP_STARTS=0
+CD_STARTS=0
+_PIDS=()     # other background processes to kill on exit
+_NETNS=()    # namespaces to delete on exit
+_FAILED=0
+_MAIN_PID=$BASHPID
+
+log() { printf '[%s %6.2fs] %s\n' "$E2E_NAME" "$(elapsed)" "$*"; }
+elapsed() { echo "$(date +%s.%N) $E2E_START" | awk '{printf "%.2f", $1 - $2}'; }
+
+# --- failure reporting ------------------------------------------------------
+
+dump_logs() {
+  local f
+  for f in "$RUN"/dp*.log "$RUN"/cd*.log; do
+    [ -f "$f" ] || continue
+    echo "----- tail -n 30 $f -----"
+    tail -n 30 "$f"
+  done
+  echo "----- (run dir kept: $RUN) -----"
+}
+
+fail() {
+  _FAILED=1
+  echo "FAIL: $E2E_NAME: $*" >&2
+  dump_logs >&2
+  exit 1
+}
+
+# assert_eq WHAT EXPECTED SEEN
+assert_eq() {
+  if [ "$2" != "$3" ]; then
+    fail "$1: expected '$2', saw '$3'"
+  fi
+  log "ok: $1 == '$3'"
+}
+
+# assert_ne WHAT UNEXPECTED SEEN
+assert_ne() {
+  if [ "$2" = "$3" ]; then
+    fail "$1: expected anything but '$2', saw '$3'"
+  fi
+  log "ok: $1 = '$3' (!= '$2')"
+}
+
+# assert_ge WHAT MIN SEEN   (integers)
+assert_ge() {
+  if ! [[ "$3" =~ ^-?[0-9]+$ ]] || [ "$3" -lt "$2" ]; then
+    fail "$1: expected >= $2, saw '$3'"
+  fi
+  log "ok: $1 = $3 (>= $2)"
+}
+
+# assert_le WHAT MAX SEEN   (integers)
+assert_le() {
+  if ! [[ "$3" =~ ^-?[0-9]+$ ]] || [ "$3" -gt "$2" ]; then
+    fail "$1: expected <= $2, saw '$3'"
+  fi
+  log "ok: $1 = $3 (<= $2)"
+}
+
+# assert_contains WHAT NEEDLE HAYSTACK   (case-insensitive)
+assert_contains() {
+  if ! printf '%s' "$3" | grep -qiF -- "$2"; then
+    fail "$1: expected to contain '$2', saw: $3"
+  fi
+  log "ok: $1 contains '$2'"
+}
+
+# must CMD...: run, fail the test (showing the output) if it exits non-zero.
+must() {
+  local out rc
+  out=$("$@" 2>&1)
+  rc=$?
+  if [ $rc -ne 0 ]; then
+    fail "command failed (exit $rc): $*
+$out"
+  fi
+  [ -z "$out" ] || printf '%s\n' "$out"
+}
+
+# --- cleanup ----------------------------------------------------------------
+
+_kill_pid() {  # _kill_pid PID: SIGTERM, then SIGKILL after 2 s
+  local pid=$1 i
+  [ -n "$pid" ] || return 0
+  kill -0 "$pid" 2>/dev/null || return 0
+  kill -TERM "$pid" 2>/dev/null
+  for i in $(seq 1 20); do
+    kill -0 "$pid" 2>/dev/null || break
+    sleep 0.1
+  done
+  kill -KILL "$pid" 2>/dev/null
+  wait "$pid" 2>/dev/null
+  return 0
+}
+
+cleanup() {
+  local rc=$? pid ns
+  # Only the test's own shell cleans up, never a subshell that inherited this.
+  [ "$BASHPID" = "$_MAIN_PID" ] || exit $rc
+  trap - EXIT INT TERM
+  for pid in "${_PIDS[@]}"; do _kill_pid "$pid"; done
+  _kill_pid "$CD_PID"
+  _kill_pid "$DP_PID"
+  for ns in "${_NETNS[@]}"; do ip netns del "$ns" 2>/dev/null; done
+  # Belt and braces: anything else carrying this run's prefix.
+  for ns in $(ip netns list 2>/dev/null | awk '{print $1}' | grep "^$P" ); do
+    ip netns del "$ns" 2>/dev/null
+  done
+  for ns in $(ip -o link show 2>/dev/null | awk -F': ' '{print $2}' | cut -d@ -f1 | grep "^$P"); do
+    ip link del "$ns" 2>/dev/null
+  done
+  if [ $rc -eq 0 ] && [ $_FAILED -eq 0 ]; then
+    rm -rf "$RUN"
+    log "PASS (${SECONDS}s)"
+  else
+    [ $_FAILED -ne 0 ] || { echo "FAIL: $E2E_NAME exited with $rc" >&2; dump_logs >&2; }
+  fi
+  exit $rc
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+# bg CMD...: start CMD in the background, killed on exit; sets BG_PID.
+bg() {
+  "$@" &
+  BG_PID=$!
+  _PIDS+=("$BG_PID")
+}
+
+# --- waiting ----------------------------------------------------------------
+
+# wait_until TIMEOUT_S "SHELL COMMAND": poll every 0.1 s until the command
+# succeeds; returns 1 on timeout.
+wait_until() {
+  local timeout=$1; shift
+  local deadline
+  deadline=$(echo "$(date +%s.%N) $timeout" | awk '{printf "%.3f", $1 + $2}')
+  while :; do
+    if eval "$*" >/dev/null 2>&1; then return 0; fi
+    if awk -v d="$deadline" -v n="$(date +%s.%N)" 'BEGIN{exit !(n > d)}'; then
+      return 1
+    fi
+    sleep 0.1
+  done
+}
+
+# must_wait TIMEOUT_S "WHAT" "SHELL COMMAND"
+must_wait() {
+  local t=$1 what=$2; shift 2
+  wait_until "$t" "$@" || fail "timed out after ${t}s waiting for: $what  ($*)"
+}
+
+# --- the daemons ------------------------------------------------------------
+
+yard() { "$YARDCTL" --socket "$CD_SOCK" "$@"; }
+
+# start_dataplane [EXTRA FLAGS...]: always --no-huge --lcores 0,1 (worker on
+# CPU 1), its own socket and EAL file prefix. Waits for the gRPC socket.
+start_dataplane() {
+  DP_STARTS=$((DP_STARTS + 1))
+  DP_LOG=$RUN/dp$DP_STARTS.log
+  rm -f "$DP_SOCK"
+  "$DATAPLANE" --socket "$DP_SOCK" --file-prefix "${P}dp" --no-huge --lcores 0,1 \
+    --no-pci "$@" >"$DP_LOG" 2>&1 &
+  DP_PID=$!
+  log "dataplane started (pid $DP_PID, log $DP_LOG)"
+  must_wait 15 "dataplane socket $DP_SOCK" "[ -S '$DP_SOCK' ] && kill -0 $DP_PID"
+}
+
+# start_controld [EXTRA FLAGS...]: waits until `yard status` answers.
+start_controld() {
+  CD_STARTS=$((CD_STARTS + 1))
+  CD_LOG=$RUN/cd$CD_STARTS.log
+  "$CONTROLD" --socket "$CD_SOCK" --dataplane "$DP_SOCK" --db "$DB" "$@" >"$CD_LOG" 2>&1 &
+  CD_PID=$!
+  log "controld started (pid $CD_PID, log $CD_LOG)"
+  must_wait 10 "controld answering on $CD_SOCK" "kill -0 $CD_PID && yard status"
+}
+
+# Wait until controld reports the dataplane connected and in sync.
+wait_in_sync() {
+  must_wait "${1:-10}" "dataplane connected and in sync" \
+    "[ \"\$(yard --json status | jpath 'd[\"dataplane\"][\"connected\"] and d[\"dataplane\"][\"in_sync\"]')\" = True ]"
+}
+
+kill9() {  # kill9 PID: SIGKILL and reap
+  kill -KILL "$1" 2>/dev/null
+  wait "$1" 2>/dev/null
+  return 0
+}
+
+# --- JSON -------------------------------------------------------------------
+
+# jpath 'PYTHON EXPR' < json: evaluate EXPR with d = the parsed document and
+# print the result. Helpers in scope: n(x) = int(x or 0) (counters are strings).
+jpath() {
+  "$PY" -c '
+import json, sys
+d = json.load(sys.stdin)
+def n(x): return int(x or 0)
+def port(name): return next((p for p in d.get("ports", []) if p.get("port") == name), {})
+def tenant(name): return next((t for t in d.get("tenants", []) if t.get("tenant") == name), {})
+def drop(reason): return n(next((x.get("packets") for x in d.get("drops", []) if x.get("reason") == reason), 0))
+print(eval(sys.argv[1]))
+' "$1"
+}
+
+# stat_port PORT FIELD / stat_tenant TENANT FIELD / stat_drop REASON
+stat_port() { yard --json stats | jpath "n(port('$1').get('$2'))"; }
+stat_tenant() { yard --json stats | jpath "n(tenant('$1').get('$2'))"; }
+stat_drop() { yard --json stats | jpath "drop('$1')"; }
+
+# --- namespaces and traffic -------------------------------------------------
+
+# mk_netns NAME...: create namespaces (deleted on exit), lo up.
+mk_netns() {
+  local ns
+  for ns in "$@"; do
+    ip netns del "$ns" 2>/dev/null
+    must ip netns add "$ns"
+    _NETNS+=("$ns")
+    ip -n "$ns" link set lo up
+  done
+}
+
+# can_ping NS DST [TRIES]: a few one-packet pings with -W 1 (ARP, learning).
+can_ping() {
+  local ns=$1 dst=$2 tries=${3:-5} i
+  for i in $(seq 1 "$tries"); do
+    if ip netns exec "$ns" ping -c 1 -W 1 "$dst" >/dev/null 2>&1; then
+      return 0
+    fi
+  done
+  return 1
+}
+
+assert_ping() {
+  if can_ping "$1" "$2" "${3:-5}"; then
+    log "ok: ping $1 -> $2 passes"
+  else
+    fail "ping $1 -> $2: expected to pass, it fails
+$(ip netns exec "$1" ip -br addr 2>&1)
+$(ip netns exec "$1" ip neigh 2>&1)
+$(yard mac list 2>&1)"
+  fi
+}
+
+# assert_no_ping NS DST [NS DST]...: from each NS, 2 probes to DST within a
+# 2 s deadline; not one may be answered (a leaking switch answers ARP within
+# milliseconds). The pairs run concurrently.
+assert_no_ping() {
+  local i=0 pids=() out got
+  while [ $# -ge 2 ]; do
+    ip netns exec "$1" ping -c 2 -i 0.5 -w 2 -W 1 "$2" >"$RUN/noping.$i" 2>&1 &
+    pids+=($!)
+    echo "$1 $2" >"$RUN/noping.$i.what"
+    i=$((i + 1)); shift 2
+  done
+  wait "${pids[@]}"
+  for i in $(seq 0 $((${#pids[@]} - 1))); do
+    out=$(cat "$RUN/noping.$i")
+    got=$(printf '%s' "$out" | sed -n 's/.* \([0-9][0-9]*\) received.*/\1/p')
+    if [ "${got:-0}" != 0 ]; then
+      fail "ping $(cat "$RUN/noping.$i.what"): expected no reply (isolation), got $got:
+$out"
+    fi
+    log "ok: ping $(sed 's/ / -> /' "$RUN/noping.$i.what") fails as expected"
+  done
+}
+
+# mk_vlan_if NS PARENT VID NAME: a VLAN interface NAME on PARENT in NS, left
+# down and without address like `ip link add link PARENT name NAME type vlan
+# id VID`, which is what it is when the kernel has 802.1Q support. Without
+# it (CONFIG_VLAN_8021Q unset), NAME is one end of a veth pair that tc eBPF
+# programs tie to PARENT with VID (vlan_emul.bpf.c; needs clang), with
+# PARENT's MAC like a real VLAN interface.
+mk_vlan_if() {
+  local ns=$1 parent=$2 vid=$3 name=$4 out peer mac pidx qidx cflags
+  if out=$(ip -n "$ns" link add link "$parent" name "$name" type vlan id "$vid" 2>&1); then
+    return 0
+  fi
+  case $out in
+    *"Unknown device type"*) ;;
+    *) fail "ip link add $name type vlan id $vid: $out" ;;
+  esac
+  command -v clang >/dev/null ||
+    fail "this kernel has no 802.1Q support and clang is missing to build the tc eBPF emulation (apt-get install clang)"
+  peer=${parent:0:10}p$vid
+  [ ${#name} -le 15 ] && [ ${#peer} -le 15 ] || fail "interface name too long: $name / $peer"
+  must ip -n "$ns" link add "$name" type veth peer name "$peer"
+  mac=$(ip -n "$ns" -br link show dev "$parent" | awk '{print $3}')
+  must ip -n "$ns" link set dev "$name" address "$mac"
+  must ip -n "$ns" link set dev "$peer" up
+  must ip -n "$ns" link set dev "$parent" up
+  pidx=$(ip -n "$ns" -o link show dev "$parent" | cut -d: -f1)
+  qidx=$(ip -n "$ns" -o link show dev "$peer" | cut -d: -f1)
+  cflags=(-O2 -g0 -target bpf -DVID="$vid" -DPEER_IFINDEX="$qidx" -DPARENT_IFINDEX="$pidx")
+  [ -d /usr/include/x86_64-linux-gnu ] && cflags+=(-I/usr/include/x86_64-linux-gnu)
+  [ -d "/usr/include/$(uname -m)-linux-gnu" ] && cflags+=(-I"/usr/include/$(uname -m)-linux-gnu")
+  must clang "${cflags[@]}" -c "$E2E_DIR/vlan_emul.bpf.c" -o "$RUN/vlan_$name.o"
+  ip netns exec "$ns" tc qdisc show dev "$parent" | grep -q clsact ||
+    must ip netns exec "$ns" tc qdisc add dev "$parent" clsact
+  must ip netns exec "$ns" tc qdisc add dev "$peer" clsact
+  must ip netns exec "$ns" tc filter add dev "$parent" ingress pref "$vid" bpf da obj "$RUN/vlan_$name.o" sec vpop
+  must ip netns exec "$ns" tc filter add dev "$peer" ingress pref 1 bpf da obj "$RUN/vlan_$name.o" sec vpush
+  log "$name: emulated VLAN $vid on $parent (kernel without 802.1Q; tc eBPF)"
+}
