@@ -1,0 +1,103 @@
+#!/usr/bin/env bash
+# vhost-user: two vhost-server ports in one tenant, with dpdk-testpmd as the
+# "VM" on the other side of both (virtio-user), forwarding in mac mode from
+# one to the other: packets loop A -> switch -> B -> testpmd -> A ... The
+# switch must learn both MACs and forward by unicast, thousands of packets.
+# Only the peer (testpmd) needs hugepages; the dataplane runs --no-huge.
+source "$(dirname "$0")/lib.sh"
+
+TESTPMD=$(command -v dpdk-testpmd)
+if [ -z "$TESTPMD" ]; then
+  echo "SKIP: dpdk-testpmd is not installed (Debian package 'dpdk'; tools/setup.sh installs it)"
+  exit 77
+fi
+
+# Hugepages for testpmd, idempotently: reserve more only if fewer than
+# 1024 (2 GiB) are free, mount hugetlbfs only if it is not mounted.
+WANT=1024
+free=$(awk '/HugePages_Free/ {print $2}' /proc/meminfo)
+if [ "${free:-0}" -lt "$WANT" ]; then
+  total=$(cat /proc/sys/vm/nr_hugepages)
+  echo $((total + WANT - free)) >/proc/sys/vm/nr_hugepages ||
+    fail "cannot reserve hugepages (/proc/sys/vm/nr_hugepages)"
+  free=$(awk '/HugePages_Free/ {print $2}' /proc/meminfo)
+fi
+[ "$free" -ge 256 ] || fail "only $free hugepages free after reserving (want $WANT)"
+mkdir -p /dev/hugepages
+mountpoint -q /dev/hugepages || must mount -t hugetlbfs nodev /dev/hugepages
+log "hugepages: $(cat /proc/sys/vm/nr_hugepages) reserved, $free free"
+
+MAC_A=02:00:00:00:00:0a
+MAC_B=02:00:00:00:00:0b
+VA=${P}vA VB=${P}vB
+
+start_dataplane --mac-aging 60
+start_controld
+must yard tenant add red
+must yard port add "$VA" --kind vhost-server --socket "$RUN/vhA.sock" --tenant red
+must yard port add "$VB" --kind vhost-server --socket "$RUN/vhB.sock" --tenant red
+wait_in_sync
+must_wait 5 "vhost-user sockets created by the switch" "[ -S '$RUN/vhA.sock' ] && [ -S '$RUN/vhB.sock' ]"
+
+# testpmd: both lcores on CPU 0 (the dataplane worker has CPU 1); DPDK 22.11
+# refuses -l together with --lcores, so only --lcores. Without -i
+# and with --stats-period it forwards until SIGINT, then prints its totals.
+"$TESTPMD" --lcores '0@0,1@0' --in-memory --single-file-segments --no-pci \
+  --file-prefix "${P}pmd" \
+  --vdev="net_virtio_user0,path=$RUN/vhA.sock,mac=$MAC_A" \
+  --vdev="net_virtio_user1,path=$RUN/vhB.sock,mac=$MAC_B" \
+  -- --forward-mode=mac --eth-peer=0,$MAC_B --eth-peer=1,$MAC_A \
+  --auto-start --tx-first --stats-period 1 </dev/null >"$RUN/testpmd.log" 2>&1 &
+PMD_PID=$!
+_PIDS+=("$PMD_PID")
+log "testpmd started (pid $PMD_PID, log $RUN/testpmd.log)"
+
+wait_until 20 "! kill -0 $PMD_PID || { [ \$(stat_port $VA rx_packets) -ge 5000 ] && [ \$(stat_port $VB rx_packets) -ge 5000 ]; }" ||
+  fail "timed out waiting for thousands of packets through both vhost ports: $(yard stats)
+testpmd log: $(tail -n 20 "$RUN/testpmd.log")"
+kill -0 "$PMD_PID" 2>/dev/null || fail "testpmd exited early: $(tail -n 20 "$RUN/testpmd.log")"
+S1=$(yard --json stats); t1=$(date +%s.%N)
+sleep 2
+S2=$(yard --json stats); t2=$(date +%s.%N)
+kill -INT "$PMD_PID"
+wait_until 10 "! kill -0 $PMD_PID" || fail "testpmd did not exit on SIGINT"
+wait "$PMD_PID" 2>/dev/null
+
+# Switch counters.
+for p in "$VA" "$VB"; do
+  for f in rx_packets tx_packets; do
+    assert_ge "port $p $f" 5000 "$(echo "$S2" | jpath "n(port('$p').get('$f'))")"
+  done
+done
+UNICAST=$(echo "$S2" | jpath "n(tenant('red').get('unicast'))")
+FLOODED=$(echo "$S2" | jpath "n(tenant('red').get('flooded'))")
+RXT=$(echo "$S2" | jpath "n(tenant('red').get('rx_packets'))")
+log "tenant red: rx $RXT, unicast $UNICAST, flooded $FLOODED"
+assert_ge "tenant red unicast" 10000 "$UNICAST"
+# Flooding only until both MACs are learned: a few bursts at most.
+assert_le "tenant red flooded" 1024 "$FLOODED"
+assert_eq "tenant red learned" 2 "$(echo "$S2" | jpath "n(tenant('red').get('learned'))")"
+PPS=$(echo "$S1
+$S2 $t1 $t2" | "$PY" -c '
+import json, sys
+txt = sys.stdin.read()
+dec = json.JSONDecoder()
+a, i = dec.raw_decode(txt)
+b, j = dec.raw_decode(txt[i:].lstrip())
+t1, t2 = map(float, txt[i:].lstrip()[j:].split())
+rx = lambda d: sum(int(p["rx_packets"]) for p in d["ports"])
+print(int((rx(b) - rx(a)) / (t2 - t1)))')
+log "MEASURED: switch forwarding rate over 2 s: $PPS packets/s (sum of both vhost ports' RX)"
+assert_ge "switch forwarding rate (pps)" 1000 "$PPS"
+
+# The learned MACs: 0a on A, 0b on B.
+MACS=$(yard --json mac list | jpath "' '.join(sorted(m['mac'].lower() + '@' + m['port'] for m in d['macs']))")
+assert_eq "learned MACs" "$MAC_A@$VA $MAC_B@$VB" "$MACS"
+yard mac list
+
+# testpmd's own totals (printed when forwarding stops).
+grep -A 4 'Forward statistics for port' "$RUN/testpmd.log" | grep -v '^--$' | head -n 10
+RX0=$(sed -n '/Forward statistics for port 0/,/^ *TX-packets/ s/.*RX-packets: *\([0-9]*\).*/\1/p' "$RUN/testpmd.log" | tail -n 1)
+RX1=$(sed -n '/Forward statistics for port 1/,/^ *TX-packets/ s/.*RX-packets: *\([0-9]*\).*/\1/p' "$RUN/testpmd.log" | tail -n 1)
+assert_ge "testpmd port 0 RX-packets" 5000 "${RX0:-0}"
+assert_ge "testpmd port 1 RX-packets" 5000 "${RX1:-0}"
