@@ -12,6 +12,8 @@ PACKAGES=(
   libgtest-dev libgmock-dev libbenchmark-dev
   libcli11-dev libsqlite3-dev libyaml-cpp-dev
   iproute2 iputils-ping tcpdump procps
+  clang  # builds the tc eBPF VLAN emulation on kernels without 802.1Q (tests/e2e)
+  python3-matplotlib
 )
 HUGEPAGES=${SWITCHYARD_HUGEPAGES:-1024}
 
