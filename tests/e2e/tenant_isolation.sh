@@ -26,6 +26,17 @@ MAC1=$(ip -n "$V1" -br link show dev "$V1" | awk '{print $3}')
 must ip -n "$V3" link set dev "$V3" address "$MAC1"
 assert_eq "vm3 MAC (copied from vm1)" "$MAC1" "$(ip -n "$V3" -br link show dev "$V3" | awk '{print $3}')"
 
+MAC2=$(ip -n "$V2" -br link show dev "$V2" | awk '{print $3}')
+MAC4=$(ip -n "$V4" -br link show dev "$V4" | awk '{print $3}')
+
+# Capture what the switch delivers to each VM (-Q in) for the whole test.
+CAPS=()
+for ns in "$V1" "$V2" "$V3" "$V4"; do
+  bg ip netns exec "$ns" tcpdump -Q in -i "$ns" -nn -U -w "$RUN/$ns.pcap" 2>"$RUN/tcpdump-$ns.err"
+  CAPS+=("$BG_PID")
+done
+must_wait 5 "tcpdump listening" "[ -s '$RUN/$V1.pcap' ] && [ -s '$RUN/$V2.pcap' ] && [ -s '$RUN/$V3.pcap' ] && [ -s '$RUN/$V4.pcap' ]"
+
 # Inside a tenant.
 assert_ping "$V1" 10.0.0.2
 assert_ping "$V2" 10.0.0.1
@@ -43,15 +54,42 @@ assert_eq "MAC1 entry in blue" "$V3" "$(echo "$MACS" | jpath "[m['port'] for m i
 assert_eq "mac list --tenant blue shows no red port" "" \
   "$(yard --json mac list --tenant blue | jpath "','.join(m['port'] for m in d['macs'] if m['port'] in ('$V1','$V2'))")"
 
-# Unicast to the duplicated MAC goes to the right tenant's port: while blue
-# vm4 pings 10.0.0.1 (vm3, MAC1), nothing at all is sent to vm1's port.
-tx1_before=$(stat_port "$V1" tx_packets)
+# Unicast to the duplicated MAC goes to the right tenant's port: blue vm4
+# pings 10.0.0.1 (vm3, MAC1) again; vm3's port gets the requests.
 tx3_before=$(stat_port "$V3" tx_packets)
 must ip netns exec "$V4" ping -c 5 -i 0.2 -W 1 10.0.0.1 >/dev/null
-tx1_after=$(stat_port "$V1" tx_packets)
 tx3_after=$(stat_port "$V3" tx_packets)
-assert_eq "packets sent to red vm1 while blue pings MAC1" 0 $((tx1_after - tx1_before))
 assert_ge "packets sent to blue vm3 while blue pings MAC1" 5 $((tx3_after - tx3_before))
+
+# On the wire: nothing of the other tenant reached any VM. (Let tcpdump
+# catch up with the last pings before stopping it.)
+echo_requests_at_vm3() {
+  tcpdump -nn -r "$RUN/$V3.pcap" 2>/dev/null | grep -c '10\.0\.0\.3 > 10\.0\.0\.1: ICMP echo request'
+}
+wait_until 3 '[ "$(echo_requests_at_vm3)" -ge 6 ]'
+for pid in "${CAPS[@]}"; do kill -INT "$pid" 2>/dev/null; done
+for pid in "${CAPS[@]}"; do wait "$pid" 2>/dev/null; done
+leaks() {  # leaks NS REGEX: frames delivered to NS matching REGEX
+  tcpdump -e -nn -r "$RUN/$1.pcap" 2>/dev/null | grep -E "$2"
+}
+check_no_leak() {
+  local what=$1 ns=$2 re=$3 out
+  out=$(leaks "$ns" "$re")
+  [ -z "$out" ] || fail "$what: frames delivered to $ns:
+$out"
+  log "ok: $what: none ($(tcpdump -nn -r "$RUN/$ns.pcap" 2>/dev/null | wc -l) frames delivered to $ns checked)"
+}
+m1=${MAC1,,} m2=${MAC2,,} m4=${MAC4,,}
+# Sent by blue: src MAC4, or sender IP 10.0.0.3; by red: src MAC2, or
+# sender 10.0.0.2. vm1 (red) never gets src MAC1 (its own; vm3 uses it),
+# vm3 (blue) never gets src MAC1 either.
+FROM3='tell 10\.0\.0\.3|10\.0\.0\.3 > |Reply 10\.0\.0\.3 '
+FROM2='tell 10\.0\.0\.2|10\.0\.0\.2 > |Reply 10\.0\.0\.2 '
+check_no_leak "blue frames to red vm1" "$V1" "^[0-9:.]+ ($m1|$m4) > |$FROM3"
+check_no_leak "blue frames to red vm2" "$V2" "^[0-9:.]+ $m4 > |$FROM3"
+check_no_leak "red frames to blue vm3" "$V3" "^[0-9:.]+ ($m1|$m2) > |$FROM2"
+check_no_leak "red frames to blue vm4" "$V4" "^[0-9:.]+ $m2 > |$FROM2"
+assert_ge "echo requests from vm4 (1 + 5 pings) captured at vm3" 6 "$(echo_requests_at_vm3)"
 
 # Counters.
 STATS=$(yard --json stats)
