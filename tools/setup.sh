@@ -14,6 +14,9 @@ PACKAGES=(
   iproute2 iputils-ping tcpdump procps
   clang  # builds the tc eBPF VLAN emulation on kernels without 802.1Q (tests/e2e)
   python3-matplotlib
+  # tests/e2e/vhost_qemu.sh: a real QEMU guest (Debian's cloud kernel with a
+  # busybox initramfs) on a vhost-user port
+  qemu-system-x86 linux-image-cloud-amd64 busybox-static cpio
 )
 HUGEPAGES=${SWITCHYARD_HUGEPAGES:-1024}
 
