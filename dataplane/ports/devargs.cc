@@ -116,6 +116,12 @@ DeviceSpec BuildDeviceSpec(const v1::Port& p) {
   }
 }
 
+uint64_t VhostFeaturesWithheld() {
+  // Bit numbers from the virtio spec (5.1.3 Feature bits).
+  constexpr int kHostTso4 = 11, kHostTso6 = 12, kHostEcn = 13, kHostUfo = 14;
+  return (1ULL << kHostTso4) | (1ULL << kHostTso6) | (1ULL << kHostEcn) | (1ULL << kHostUfo);
+}
+
 bool SameDevice(const v1::Port& a, const v1::Port& b) {
   return a.kind() == b.kind() && a.iface() == b.iface() && a.socket() == b.socket() &&
          a.devargs() == b.devargs();

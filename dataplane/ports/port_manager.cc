@@ -12,6 +12,7 @@
 #include <rte_dev.h>
 #include <rte_ethdev.h>
 #include <rte_errno.h>
+#include <rte_vhost.h>
 #include <spdlog/spdlog.h>
 
 #include "ports/devargs.h"
@@ -60,7 +61,8 @@ bool ClaimVhostSocket(const std::string& path, std::string* error) {
 
 }  // namespace
 
-bool PortManager::Configure(uint16_t pid, PortQueues* q, std::string* error) {
+bool PortManager::Configure(uint16_t pid, const std::string& vhost_socket, PortQueues* q,
+                            std::string* error) {
   rte_eth_dev_info info{};
   int rc = rte_eth_dev_info_get(pid, &info);
   if (rc != 0) {
@@ -75,6 +77,20 @@ bool PortManager::Configure(uint16_t pid, PortQueues* q, std::string* error) {
   if (rc != 0) {
     *error = "rte_eth_dev_configure: " + Errno(rc);
     return false;
+  }
+  if (!vhost_socket.empty()) {
+    // net_vhost registers and starts its socket in rte_eth_dev_configure,
+    // which is the first moment its features can be changed. The guest reads
+    // them later (VHOST_USER_GET_FEATURES, answered from the current set).
+    rc = rte_vhost_driver_disable_features(vhost_socket.c_str(), VhostFeaturesWithheld());
+    if (rc != 0) {
+      *error = "rte_vhost_driver_disable_features(" + vhost_socket + ") failed";
+      return false;
+    }
+    uint64_t offered = 0;
+    rte_vhost_driver_get_features(vhost_socket.c_str(), &offered);
+    spdlog::info("ethdev {}: vhost-user socket {} offers virtio features {:#x}", pid,
+                 vhost_socket, offered);
   }
   uint16_t nb_rxd = kRxDesc, nb_txd = kTxDesc;
   rte_eth_dev_adjust_nb_rx_tx_desc(pid, &nb_rxd, &nb_txd);
@@ -122,7 +138,9 @@ std::optional<PortQueues> PortManager::Add(const v1::Port& port, std::string* er
     return std::nullopt;
   }
   PortQueues q{};
-  if (!Configure(pid, &q, error)) {
+  bool vhost = port.kind() == v1::PORT_KIND_VHOST_SERVER ||
+               port.kind() == v1::PORT_KIND_VHOST_CLIENT;
+  if (!Configure(pid, vhost ? port.socket() : std::string(), &q, error)) {
     Remove(pid);
     return std::nullopt;
   }

@@ -33,7 +33,10 @@ class PortManager {
   v1::LinkState Link(uint16_t port_id) const;
 
  private:
-  bool Configure(uint16_t port_id, PortQueues* q, std::string* error);
+  // `vhost_socket`: the socket of a vhost port (else empty), whose offered
+  // features are trimmed once the PMD has registered it.
+  bool Configure(uint16_t port_id, const std::string& vhost_socket, PortQueues* q,
+                 std::string* error);
 
   rte_mempool* pool_;
   uint16_t workers_;
