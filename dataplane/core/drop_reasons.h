@@ -17,7 +17,7 @@
   X(FLOOD_NO_PORTS, "flood_no_ports") /* tenant has no other port */            \
   X(FLOOD_COPY_FAILED, "flood_copy_failed") /* mbuf pool empty */               \
   X(VLAN_PUSH_FAILED, "vlan_push_failed")   /* no headroom / shared mbuf */     \
-  X(TX_FULL, "tx_full")               /* TX queue did not take the packet */
+  X(TX_FAILED, "tx_failed")           /* output queue full, or the PMD refused the frame */
 
 namespace switchyard {
 

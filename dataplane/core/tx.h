@@ -26,7 +26,7 @@ inline void FlushPort(WorkerContext& w, const Snapshot& s, uint16_t port) {
     for (uint16_t i = sent; i < b.count; ++i) bytes -= rte_pktmbuf_pkt_len(b.pkts[i]);
     rte_pktmbuf_free_bulk(&b.pkts[sent], unsent);
     pcnt.tx_dropped += unsent;
-    w.counters->drops[static_cast<std::size_t>(DropReason::TX_FULL)] += unsent;
+    w.counters->drops[static_cast<std::size_t>(DropReason::TX_FAILED)] += unsent;
   }
   pcnt.tx_packets += sent;
   pcnt.tx_bytes += bytes;

@@ -61,8 +61,8 @@ bool ClaimVhostSocket(const std::string& path, std::string* error) {
 
 }  // namespace
 
-bool PortManager::Configure(uint16_t pid, const std::string& vhost_socket, PortQueues* q,
-                            std::string* error) {
+bool PortManager::Configure(uint16_t pid, const std::string& vhost_socket, uint16_t mtu,
+                            PortQueues* q, std::string* error) {
   rte_eth_dev_info info{};
   int rc = rte_eth_dev_info_get(pid, &info);
   if (rc != 0) {
@@ -73,6 +73,28 @@ bool PortManager::Configure(uint16_t pid, const std::string& vhost_socket, PortQ
   q->rx_queues = 1;
   q->tx_queues = std::max<uint16_t>(1, std::min<uint16_t>(workers_, info.max_tx_queues));
   rte_eth_conf conf{};
+  // Frames larger than one mbuf arrive as chains (vhost mergeable buffers,
+  // jumbo taps) and must leave as chains: take both where the PMD can.
+  if (info.rx_offload_capa & RTE_ETH_RX_OFFLOAD_SCATTER)
+    conf.rxmode.offloads |= RTE_ETH_RX_OFFLOAD_SCATTER;
+  if (info.tx_offload_capa & RTE_ETH_TX_OFFLOAD_MULTI_SEGS)
+    conf.txmode.offloads |= RTE_ETH_TX_OFFLOAD_MULTI_SEGS;
+  // A tap refuses to send frames above its own MTU, whatever its kernel
+  // side says: give the device the MTU the port asks for.
+  if (mtu != 0) {
+    // Not every PMD fills max_mtu (net_tap leaves it at 65535 but caps
+    // frames at max_rx_pktlen): take the tighter of the two.
+    uint32_t max_mtu = info.max_mtu;
+    if (info.max_rx_pktlen > RTE_ETHER_HDR_LEN + RTE_ETHER_CRC_LEN)
+      max_mtu = std::min<uint32_t>(max_mtu, info.max_rx_pktlen - RTE_ETHER_HDR_LEN - RTE_ETHER_CRC_LEN);
+    if (mtu > max_mtu) {
+      *error = "port.tap.mtu: " + std::to_string(mtu) + " is above what the " +
+               (info.driver_name ? info.driver_name : "device") + " driver carries (" +
+               std::to_string(max_mtu) + ")";
+      return false;
+    }
+    conf.rxmode.mtu = mtu;
+  }
   rc = rte_eth_dev_configure(pid, q->rx_queues, q->tx_queues, &conf);
   if (rc != 0) {
     *error = "rte_eth_dev_configure: " + Errno(rc);
@@ -140,7 +162,9 @@ std::optional<PortQueues> PortManager::Add(const v1::Port& port, std::string* er
   PortQueues q{};
   bool vhost = port.kind() == v1::PORT_KIND_VHOST_SERVER ||
                port.kind() == v1::PORT_KIND_VHOST_CLIENT;
-  if (!Configure(pid, vhost ? port.socket() : std::string(), &q, error)) {
+  const uint16_t mtu =
+      port.kind() == v1::PORT_KIND_TAP ? static_cast<uint16_t>(port.tap().mtu()) : 0;
+  if (!Configure(pid, vhost ? port.socket() : std::string(), mtu, &q, error)) {
     Remove(pid);
     return std::nullopt;
   }

@@ -35,7 +35,8 @@ class PortManager {
  private:
   // `vhost_socket`: the socket of a vhost port (else empty), whose offered
   // features are trimmed once the PMD has registered it.
-  bool Configure(uint16_t port_id, const std::string& vhost_socket, PortQueues* q,
+  // `mtu` 0 leaves the device's default.
+  bool Configure(uint16_t port_id, const std::string& vhost_socket, uint16_t mtu, PortQueues* q,
                  std::string* error);
 
   rte_mempool* pool_;
