@@ -19,13 +19,12 @@
 #include <string>
 #include <vector>
 
-#include <rte_eal.h>
 #include <rte_mbuf.h>
-#include <unistd.h>
 
 #include "core/pipeline.h"
 #include "core/snapshot_builder.h"
 #include "features/l2/mac_table.h"
+#include "testing/fixtures.h"
 
 namespace {
 
@@ -33,70 +32,23 @@ using namespace switchyard;
 
 struct Harness {
   rte_mempool* pool = nullptr;
-  std::unique_ptr<MacTable> macs;
-  std::unique_ptr<WorkerCounters> counters;
-  SharedTxLocks locks;
-  WorkerContext ctx;
+  std::unique_ptr<testing::WorkerHarness> w;
   std::unique_ptr<Snapshot> snap;
   uint64_t now_ms = 0;
 
   Harness() {
-    std::string prefix = "fuzz-" + std::to_string(getpid());
-    std::vector<std::string> args = {"fuzz", "--no-huge", "-m", "128", "--no-pci",
-                                     "--file-prefix", prefix, "--lcores", "0",
-                                     "--log-level", "*:error", "--no-telemetry"};
-    std::vector<char*> argv;
-    for (auto& a : args) argv.push_back(a.data());
-    if (rte_eal_init(static_cast<int>(argv.size()), argv.data()) < 0) {
-      std::fprintf(stderr, "EAL init failed\n");
-      std::abort();
-    }
+    testing::InitEal("fuzz", 128);
     pool = rte_pktmbuf_pool_create("fuzz_pool", 2047, 0, 0, RTE_MBUF_DEFAULT_BUF_SIZE, 0);
-    macs = std::make_unique<MacTable>("fuzz_macs", 1024, nullptr);
-    counters = std::make_unique<WorkerCounters>();
-    ctx.pool = pool;
-    ctx.macs = macs.get();
-    ctx.tx_locks = &locks;
-    ctx.counters = counters.get();
-
-    TenantMap tenants;
-    for (uint32_t id : {1u, 2u}) {
-      v1::Tenant t;
-      t.set_name("t" + std::to_string(id));
-      t.set_id(id);
-      t.set_vlan(id == 1 ? 501 : 0);
-      t.set_mac_limit(64);  // exercise the limit path
-      tenants[t.name()] = t;
-    }
+    w = std::make_unique<testing::WorkerHarness>(pool, 1024);
+    // mac_limit 64 exercises the limit path; t1 also rides the uplink.
+    TenantMap tenants{{"t1", testing::MakeTenant("t1", 1, 501, 64)},
+                      {"t2", testing::MakeTenant("t2", 2, 0, 64)}};
     PortMap ports;
-    auto access = [&](uint16_t pid, const char* tenant, uint32_t vlan) {
-      PlacedPort p;
-      p.spec.set_name("p" + std::to_string(pid));
-      p.spec.set_role(v1::PORT_ROLE_ACCESS);
-      p.spec.set_tenant(tenant);
-      p.spec.set_access_vlan(vlan);
-      p.port_id = pid;
-      ports[p.spec.name()] = p;
-    };
-    access(0, "t1", 0);
-    access(1, "t1", 30);
-    access(2, "t2", 0);
-    PlacedPort trunk;
-    trunk.spec.set_name("p3");
-    trunk.spec.set_role(v1::PORT_ROLE_TRUNK);
-    auto* m = trunk.spec.add_trunk();
-    m->set_vlan(100);
-    m->set_tenant("t1");
-    m = trunk.spec.add_trunk();
-    m->set_vlan(200);
-    m->set_tenant("t2");
-    trunk.port_id = 3;
-    ports["p3"] = trunk;
-    PlacedPort up;
-    up.spec.set_name("p4");
-    up.spec.set_role(v1::PORT_ROLE_UPLINK);
-    up.port_id = 4;
-    ports["p4"] = up;
+    testing::AddPort(ports, testing::AccessPort("p0", 0, "t1"));
+    testing::AddPort(ports, testing::AccessPort("p1", 1, "t1", 30));
+    testing::AddPort(ports, testing::AccessPort("p2", 2, "t2"));
+    testing::AddPort(ports, testing::TrunkPort("p3", 3, {{100, "t1"}, {200, "t2"}}));
+    testing::AddPort(ports, testing::UplinkPort("p4", 4));
     snap = BuildSnapshot(1, tenants, ports, 1);
   }
 
@@ -115,16 +67,14 @@ struct Harness {
       if (len > 0) std::memcpy(rte_pktmbuf_append(pkts[i], static_cast<uint16_t>(len)), data + i * chunk, len);
     }
     now_ms += 700;  // age and refresh paths
-    ProcessBurst(ctx, *snap, in_port, pkts, n, now_ms);
-    if (now_ms % 7000 == 0) macs->Age(now_ms, 3000);
-    for (auto& b : ctx.tx) {
+    ProcessBurst(w->ctx, *snap, in_port, pkts, n, now_ms);
+    if (now_ms % 7000 == 0) w->macs->Age(now_ms, 3000);
+    for (const TxBuffer& b : w->ctx.tx) {
       for (uint16_t i = 0; i < b.count; ++i) {
         if (rte_pktmbuf_data_len(b.pkts[i]) < 14) std::abort();
-        rte_pktmbuf_free(b.pkts[i]);
       }
-      b.count = 0;
     }
-    ctx.dirty = 0;
+    w->FreeTx();
     if (rte_mempool_avail_count(pool) != avail_before) {
       std::fprintf(stderr, "mbuf leak: %u before, %u after\n", avail_before,
                    rte_mempool_avail_count(pool));

@@ -13,6 +13,7 @@
 #include "core/snapshot_builder.h"
 #include "eal_env.h"
 #include "features/l2/mac_table.h"
+#include "testing/fixtures.h"
 
 namespace switchyard {
 namespace {
@@ -34,88 +35,37 @@ class PipelineTest : public ::testing::Test {
 
   void SetUp() override {
     ASSERT_NE(pool(), nullptr);
-    static int n = 0;
-    std::string name = "test_macs_" + std::to_string(n++);
-    macs_ = std::make_unique<MacTable>(name.c_str(), 4096, nullptr);
-    counters_ = std::make_unique<WorkerCounters>();
-    ctx_.pool = pool();
-    ctx_.macs = macs_.get();
-    ctx_.tx_locks = &locks_;
-    ctx_.counters = counters_.get();
-    tenants_ = {{"red", Tenant("red", 1)}, {"blue", Tenant("blue", 2)}};
-    ports_ = {{"p0", Access("p0", 0, "red")}, {"p1", Access("p1", 1, "red", 30)},
-              {"p2", Access("p2", 2, "blue")}, {"p4", Access("p4", 4, "blue")}};
-    PlacedPort trunk;
-    trunk.spec.set_name("p3");
-    trunk.spec.set_role(v1::PORT_ROLE_TRUNK);
-    auto* m = trunk.spec.add_trunk();
-    m->set_vlan(100);
-    m->set_tenant("red");
-    m = trunk.spec.add_trunk();
-    m->set_vlan(200);
-    m->set_tenant("blue");
-    trunk.port_id = 3;
-    ports_["p3"] = trunk;
+    h_ = std::make_unique<testing::WorkerHarness>(pool());
+    tenants_ = {{"red", testing::MakeTenant("red", 1)}, {"blue", testing::MakeTenant("blue", 2)}};
+    testing::AddPort(ports_, testing::AccessPort("p0", 0, "red"));
+    testing::AddPort(ports_, testing::AccessPort("p1", 1, "red", 30));
+    testing::AddPort(ports_, testing::AccessPort("p2", 2, "blue"));
+    testing::AddPort(ports_, testing::TrunkPort("p3", 3, {{100, "red"}, {200, "blue"}}));
+    testing::AddPort(ports_, testing::AccessPort("p4", 4, "blue"));
     Rebuild();
     avail_at_start_ = rte_mempool_avail_count(pool());
   }
 
   void TearDown() override {
-    for (auto& b : ctx_.tx)
-      for (uint16_t i = 0; i < b.count; ++i) rte_pktmbuf_free(b.pkts[i]);
+    h_.reset();
     EXPECT_EQ(rte_mempool_avail_count(pool()), avail_at_start_) << "mbufs leaked";
   }
 
   void Rebuild() { snap_ = BuildSnapshot(1, tenants_, ports_, 1); }
 
-  static v1::Tenant Tenant(const std::string& name, uint32_t id) {
-    v1::Tenant t;
-    t.set_name(name);
-    t.set_id(id);
-    return t;
-  }
-  static PlacedPort Access(const std::string& name, uint16_t pid, const std::string& tenant,
-                           uint32_t vlan = 0) {
-    PlacedPort p;
-    p.spec.set_name(name);
-    p.spec.set_role(v1::PORT_ROLE_ACCESS);
-    p.spec.set_tenant(tenant);
-    p.spec.set_access_vlan(vlan);
-    p.port_id = pid;
-    return p;
-  }
-
   rte_mbuf* Frame(uint64_t dst, uint64_t src, int vlan = -1, uint16_t len = 64) {
     rte_mbuf* m = rte_pktmbuf_alloc(pool());
     EXPECT_NE(m, nullptr);
-    uint8_t* p = reinterpret_cast<uint8_t*>(rte_pktmbuf_append(m, len));
-    std::memset(p, 0xab, len);
-    for (int i = 0; i < 6; ++i) {
-      p[i] = static_cast<uint8_t>(dst >> (8 * (5 - i)));
-      p[6 + i] = static_cast<uint8_t>(src >> (8 * (5 - i)));
-    }
-    size_t off = 12;
-    if (vlan >= 0) {
-      p[12] = 0x81; p[13] = 0x00;
-      p[14] = static_cast<uint8_t>(0x20 | (vlan >> 8));  // PCP 1
-      p[15] = static_cast<uint8_t>(vlan & 0xff);
-      off = 16;
-    }
-    p[off] = 0x08; p[off + 1] = 0x00;
+    testing::WriteFrame(m, dst, src, vlan, len, /*pcp=*/1, /*fill=*/0xab);
     return m;
   }
 
   void Send(uint16_t port, std::vector<rte_mbuf*> pkts, uint64_t now_ms = 1000) {
-    ProcessBurst(ctx_, *snap_, port, pkts.data(), static_cast<uint16_t>(pkts.size()), now_ms);
+    ProcessBurst(h_->ctx, *snap_, port, pkts.data(), static_cast<uint16_t>(pkts.size()), now_ms);
   }
 
   // Packets waiting on a port's TX buffer (taken out of it).
-  std::vector<rte_mbuf*> Out(uint16_t port) {
-    TxBuffer& b = ctx_.tx[port];
-    std::vector<rte_mbuf*> v(b.pkts, b.pkts + b.count);
-    b.count = 0;
-    return v;
-  }
+  std::vector<rte_mbuf*> Out(uint16_t port) { return h_->TakeTx(port); }
   static void Free(std::vector<rte_mbuf*> v) {
     for (auto* m : v) rte_pktmbuf_free(m);
   }
@@ -125,12 +75,9 @@ class PipelineTest : public ::testing::Test {
     return ((p[14] << 8) | p[15]) & 0x0fff;
   }
   static uint64_t Src(rte_mbuf* m) { return LoadMac(rte_pktmbuf_mtod(m, const uint8_t*) + 6); }
-  uint64_t Drops(DropReason r) const { return counters_->drops[static_cast<size_t>(r)]; }
+  uint64_t Drops(DropReason r) const { return h_->counters->drops[static_cast<size_t>(r)]; }
 
-  SharedTxLocks locks_;
-  std::unique_ptr<MacTable> macs_;
-  std::unique_ptr<WorkerCounters> counters_;
-  WorkerContext ctx_;
+  std::unique_ptr<testing::WorkerHarness> h_;
   TenantMap tenants_;
   PortMap ports_;
   std::unique_ptr<Snapshot> snap_;
@@ -148,8 +95,8 @@ TEST_F(PipelineTest, UnknownUnicastFloodsWithinTenantOnly) {
   EXPECT_TRUE(p2.empty());      // blue ports never see red traffic
   EXPECT_TRUE(p4.empty());
   EXPECT_EQ(rte_pktmbuf_pkt_len(p1[0]), 68u);
-  EXPECT_EQ(counters_->tenants[1].flooded, 1u);
-  EXPECT_EQ(counters_->tenants[1].learned, 1u);
+  EXPECT_EQ(h_->counters->tenants[1].flooded, 1u);
+  EXPECT_EQ(h_->counters->tenants[1].learned, 1u);
   Free(p1);
   Free(p3);
 }
@@ -166,7 +113,7 @@ TEST_F(PipelineTest, LearnedDestinationIsUnicast) {
   EXPECT_EQ(rte_pktmbuf_pkt_len(p0[0]), 60u);  // tag stripped
   EXPECT_EQ(Src(p0[0]), kMacB);
   EXPECT_TRUE(Out(1).empty());
-  EXPECT_EQ(counters_->tenants[1].unicast, 1u);
+  EXPECT_EQ(h_->counters->tenants[1].unicast, 1u);
   // And B is now known on the trunk: A -> B goes out tagged 100 only there.
   Send(0, {Frame(kMacB, kMacA)});
   auto p3 = Out(3);
@@ -224,7 +171,7 @@ TEST_F(PipelineTest, DropsAreCountedByReason) {
   EXPECT_EQ(Drops(DropReason::UNTAGGED_ON_TRUNK), 1u);
   EXPECT_EQ(Drops(DropReason::SRC_MAC_MULTICAST), 1u);
   EXPECT_EQ(Drops(DropReason::RUNT), 1u);
-  EXPECT_EQ(counters_->ports[3].rx_dropped, 2u);
+  EXPECT_EQ(h_->counters->ports[3].rx_dropped, 2u);
   for (uint16_t p = 0; p < 5; ++p) EXPECT_TRUE(Out(p).empty()) << p;
   EXPECT_EQ(rte_mempool_avail_count(pool()), avail_at_start_) << "dropped mbufs leaked";
 }
@@ -244,7 +191,7 @@ TEST_F(PipelineTest, MacMovesToTheNewPort) {
   Send(1, {Frame(kBroadcast, kMacA, 30)});
   Free(Out(0));
   Free(Out(3));
-  EXPECT_EQ(counters_->tenants[1].moved, 1u);
+  EXPECT_EQ(h_->counters->tenants[1].moved, 1u);
   Send(0, {Frame(kMacA, kMacB)});
   auto p1 = Out(1);
   ASSERT_EQ(p1.size(), 1u);
@@ -260,9 +207,9 @@ TEST_F(PipelineTest, MacLimitStopsLearning) {
     Free(Out(1));
     Free(Out(3));
   }
-  EXPECT_EQ(counters_->tenants[1].learned, 2u);
-  EXPECT_EQ(counters_->tenants[1].learn_limit, 1u);
-  EXPECT_EQ(macs_->TenantCount(1), 2u);
+  EXPECT_EQ(h_->counters->tenants[1].learned, 2u);
+  EXPECT_EQ(h_->counters->tenants[1].learn_limit, 1u);
+  EXPECT_EQ(h_->macs->TenantCount(1), 2u);
 }
 
 TEST_F(PipelineTest, AgingForgetsIdleMacs) {
@@ -271,13 +218,13 @@ TEST_F(PipelineTest, AgingForgetsIdleMacs) {
   Free(Out(1));
   Free(Out(3));
   Free(Out(4));
-  EXPECT_EQ(macs_->Age(6500, 3000), 1u);  // A idle 5.5 s, B 1.5 s
+  EXPECT_EQ(h_->macs->Age(6500, 3000), 1u);  // A idle 5.5 s, B 1.5 s
   std::vector<MacRecord> left;
-  macs_->ForEach([&](const MacRecord& r) { left.push_back(r); });
+  h_->macs->ForEach([&](const MacRecord& r) { left.push_back(r); });
   ASSERT_EQ(left.size(), 1u);
   EXPECT_EQ(left[0].mac, kMacB);
   EXPECT_EQ(left[0].tenant, 2);
-  EXPECT_EQ(macs_->TenantCount(1), 0u);
+  EXPECT_EQ(h_->macs->TenantCount(1), 0u);
   // A is unknown again: traffic to it floods.
   Send(4, {Frame(kMacA, kMacB)}, 6600);
   auto p2 = Out(2);

@@ -4,26 +4,17 @@
 
 #include <algorithm>
 
+#include "testing/fixtures.h"
+
 namespace switchyard {
 namespace {
 
-v1::Tenant T(const std::string& name, uint32_t id, uint32_t vlan = 0) {
-  v1::Tenant t;
-  t.set_name(name);
-  t.set_id(id);
-  t.set_vlan(vlan);
-  return t;
-}
+using testing::AccessPort;
+using testing::TrunkPort;
+using testing::UplinkPort;
 
-PlacedPort Access(const std::string& name, uint16_t pid, const std::string& tenant,
-                  uint32_t vlan = 0) {
-  PlacedPort p;
-  p.spec.set_name(name);
-  p.spec.set_role(v1::PORT_ROLE_ACCESS);
-  p.spec.set_tenant(tenant);
-  p.spec.set_access_vlan(vlan);
-  p.port_id = pid;
-  return p;
+v1::Tenant T(const std::string& name, uint32_t id, uint32_t vlan = 0) {
+  return testing::MakeTenant(name, id, vlan);
 }
 
 bool Floods(const Snapshot& s, uint16_t tenant, uint16_t port) {
@@ -33,8 +24,8 @@ bool Floods(const Snapshot& s, uint16_t tenant, uint16_t port) {
 
 TEST(SnapshotBuilder, AccessPortsJoinOnlyTheirTenant) {
   TenantMap tenants{{"red", T("red", 1)}, {"blue", T("blue", 2)}};
-  PortMap ports{{"a", Access("a", 0, "red")}, {"b", Access("b", 1, "red", 30)},
-                {"c", Access("c", 2, "blue")}};
+  PortMap ports{{"a", AccessPort("a", 0, "red")}, {"b", AccessPort("b", 1, "red", 30)},
+                {"c", AccessPort("c", 2, "blue")}};
   auto s = BuildSnapshot(7, tenants, ports, 1);
   EXPECT_EQ(s->generation, 7u);
   EXPECT_TRUE(Floods(*s, 1, 0));
@@ -50,16 +41,7 @@ TEST(SnapshotBuilder, AccessPortsJoinOnlyTheirTenant) {
 
 TEST(SnapshotBuilder, TrunkMapsVlansBothWays) {
   TenantMap tenants{{"red", T("red", 1)}, {"blue", T("blue", 2)}};
-  PlacedPort trunk;
-  trunk.spec.set_name("t");
-  trunk.spec.set_role(v1::PORT_ROLE_TRUNK);
-  auto* m = trunk.spec.add_trunk();
-  m->set_vlan(100);
-  m->set_tenant("red");
-  m = trunk.spec.add_trunk();
-  m->set_vlan(200);
-  m->set_tenant("blue");
-  trunk.port_id = 3;
+  PlacedPort trunk = TrunkPort("t", 3, {{100, "red"}, {200, "blue"}});
   PortMap ports{{"t", trunk}};
   auto s = BuildSnapshot(1, tenants, ports, 1);
   EXPECT_EQ(s->ports[3].IngressTenant(100), 1);
@@ -74,10 +56,7 @@ TEST(SnapshotBuilder, TrunkMapsVlansBothWays) {
 
 TEST(SnapshotBuilder, UplinkCarriesTenantsWithAVlan) {
   TenantMap tenants{{"red", T("red", 1, 501)}, {"blue", T("blue", 2)}};
-  PlacedPort up;
-  up.spec.set_name("up");
-  up.spec.set_role(v1::PORT_ROLE_UPLINK);
-  up.port_id = 4;
+  PlacedPort up = UplinkPort("up", 4);
   auto s = BuildSnapshot(1, tenants, PortMap{{"up", up}}, 1);
   EXPECT_EQ(s->ports[4].IngressTenant(501), 1);
   EXPECT_EQ(s->ports[4].EgressVlan(1), 501);
@@ -87,7 +66,7 @@ TEST(SnapshotBuilder, UplinkCarriesTenantsWithAVlan) {
 
 TEST(SnapshotBuilder, UnknownTenantLeavesPortOutAndSaysSo) {
   std::vector<std::string> problems;
-  auto s = BuildSnapshot(1, TenantMap{}, PortMap{{"a", Access("a", 0, "ghost")}}, 1, &problems);
+  auto s = BuildSnapshot(1, TenantMap{}, PortMap{{"a", AccessPort("a", 0, "ghost")}}, 1, &problems);
   EXPECT_FALSE(s->ports[0].present);
   ASSERT_EQ(problems.size(), 1u);
   EXPECT_NE(problems[0].find("ghost"), std::string::npos);
@@ -95,9 +74,9 @@ TEST(SnapshotBuilder, UnknownTenantLeavesPortOutAndSaysSo) {
 
 TEST(SnapshotBuilder, RxQueuesGoToTheirWorker) {
   TenantMap tenants{{"red", T("red", 1)}};
-  auto a = Access("a", 0, "red");
+  auto a = AccessPort("a", 0, "red");
   a.worker = 0;
-  auto b = Access("b", 1, "red");
+  auto b = AccessPort("b", 1, "red");
   b.worker = 1;
   auto s = BuildSnapshot(1, tenants, PortMap{{"a", a}, {"b", b}}, 2);
   ASSERT_EQ(s->worker_rx.size(), 2u);
@@ -108,7 +87,7 @@ TEST(SnapshotBuilder, RxQueuesGoToTheirWorker) {
 }
 
 TEST(SnapshotBuilder, MembershipChange) {
-  v1::Port a = Access("a", 0, "red").spec;
+  v1::Port a = AccessPort("a", 0, "red").spec;
   v1::Port b = a;
   EXPECT_FALSE(MembershipChanged(a, b));
   b.set_access_vlan(5);
