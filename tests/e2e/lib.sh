@@ -70,6 +70,8 @@ elapsed() { echo "$(date +%s.%N) $E2E_START" | awk '{printf "%.2f", $1 - $2}'; }
 
 # --- failure reporting ------------------------------------------------------
 
+# A test may define dump_test_state to add what it knows (a guest console,
+# a capture) to the daemons' logs on failure.
 dump_logs() {
   local f
   for f in "$RUN"/dp*.log "$RUN"/cd*.log; do
@@ -77,6 +79,7 @@ dump_logs() {
     echo "----- tail -n 30 $f -----"
     tail -n 30 "$f"
   done
+  if declare -F dump_test_state >/dev/null; then dump_test_state; fi
   echo "----- (run dir kept: $RUN) -----"
 }
 

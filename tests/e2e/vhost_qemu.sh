@@ -71,13 +71,7 @@ GUEST_MAC=52:54:00:00:00:01
 QEMU_PID=""
 
 # On failure, show the guest's console and the last vhost messages too.
-dump_logs() {
-  local f
-  for f in "$RUN"/dp*.log "$RUN"/cd*.log; do
-    [ -f "$f" ] || continue
-    echo "----- tail -n 30 $f -----"
-    tail -n 30 "$f"
-  done
+dump_test_state() {
   if [ -n "$CD_PID" ] && kill -0 "$CD_PID" 2>/dev/null; then
     echo "----- yard stats -----"
     yard stats 2>&1
@@ -92,7 +86,6 @@ dump_logs() {
     echo "----- tail -n 60 $CONSOLE (guest console) -----"
     tr -d '\r' <"$CONSOLE" | tail -n 60
   fi
-  echo "----- (run dir kept: $RUN) -----"
 }
 
 # --- the initramfs -----------------------------------------------------------
