@@ -116,10 +116,19 @@ void Dataplane::Publish(uint64_t generation) {
   for (const auto& p : problems) spdlog::warn("config: {}", p);
 }
 
-uint16_t Dataplane::PickWorker() const {
+std::vector<uint16_t> Dataplane::PlaceRxQueues(uint16_t queues) const {
+  // Each queue to the worker polling the fewest queues so far; a port's own
+  // queues land on different workers when there are enough.
   std::vector<uint32_t> load(workers(), 0);
-  for (const auto& [name, placed] : ports_) ++load[placed.worker % workers()];
-  return static_cast<uint16_t>(std::min_element(load.begin(), load.end()) - load.begin());
+  for (const auto& [name, placed] : ports_)
+    for (uint16_t w : placed.rx_workers) ++load[w % workers()];
+  std::vector<uint16_t> out;
+  for (uint16_t q = 0; q < queues; ++q) {
+    auto w = static_cast<uint16_t>(std::min_element(load.begin(), load.end()) - load.begin());
+    ++load[w];
+    out.push_back(w);
+  }
+  return out;
 }
 
 void Dataplane::FlushWhere(const std::function<bool(const MacRecord&)>& match) {
@@ -203,7 +212,7 @@ uint32_t Dataplane::Reconcile(const TenantMap& tenants,
       e->set_message(error);
       continue;
     }
-    PlacedPort placed{spec, q->port_id, q->tx_queues, PickWorker()};
+    PlacedPort placed{spec, q->port_id, q->tx_queues, PlaceRxQueues(q->rx_queues)};
     port_base_[q->port_id] = counters_now().ports[q->port_id];
     ports_[name] = placed;
     ++changed;
@@ -268,7 +277,7 @@ v1::DataplaneState Dataplane::State() {
     *st.add_ports() = placed.spec;
     v1::PortStatus ps = port_manager_->Status(placed.port_id);
     ps.set_name(name);
-    ps.add_rx_workers(opts_.worker_lcores[placed.worker % workers()]);
+    for (uint16_t w : placed.rx_workers) ps.add_rx_workers(opts_.worker_lcores[w % workers()]);
     *st.add_port_status() = ps;
   }
   st.set_workers(workers());

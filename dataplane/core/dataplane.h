@@ -67,7 +67,8 @@ class Dataplane {
   uint32_t Reconcile(const TenantMap& tenants, const std::map<std::string, v1::Port>& ports,
                      uint64_t generation, google::protobuf::RepeatedPtrField<v1::PortError>* errors);
   void Publish(uint64_t generation);
-  uint16_t PickWorker() const;
+  // Workers for a new port's RX queues, by queue id.
+  std::vector<uint16_t> PlaceRxQueues(uint16_t queues) const;
   void FlushWhere(const std::function<bool(const MacRecord&)>& match);
   void Tick();  // housekeeping thread
   uint64_t NowMs() const;

@@ -96,7 +96,8 @@ std::unique_ptr<Snapshot> BuildSnapshot(uint64_t generation, const TenantMap& te
         flood.push_back(placed.port_id);
     }
     s->ports[placed.port_id] = std::move(pc);
-    s->worker_rx[placed.worker % workers].push_back(RxQueueRef{placed.port_id, 0});
+    for (uint16_t q = 0; q < placed.rx_workers.size(); ++q)
+      s->worker_rx[placed.rx_workers[q] % workers].push_back(RxQueueRef{placed.port_id, q});
   }
   return s;
 }

@@ -16,7 +16,8 @@ struct PlacedPort {
   v1::Port spec;
   uint16_t port_id = 0;
   uint16_t tx_queues = 1;
-  uint16_t worker = 0;  // worker polling its RX queue 0
+  // Worker polling each RX queue, by queue id.
+  std::vector<uint16_t> rx_workers{0};
 };
 
 using TenantMap = std::map<std::string, v1::Tenant>;

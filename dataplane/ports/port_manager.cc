@@ -70,9 +70,24 @@ bool PortManager::Configure(uint16_t pid, const std::string& vhost_socket, uint1
     return false;
   }
   q->port_id = pid;
-  q->rx_queues = 1;
   q->tx_queues = std::max<uint16_t>(1, std::min<uint16_t>(workers_, info.max_tx_queues));
+  q->rx_queues = 1;
   rte_eth_conf conf{};
+  // One RX queue per worker where the device spreads flows over queues
+  // (RSS), so every worker shares the port's load; net_tap insists on as
+  // many RX as TX queues (the kernel spreads flows over them itself).
+  // Anything else has one RX queue, polled by one worker.
+  const std::string driver = info.driver_name ? info.driver_name : "";
+  const uint16_t spread =
+      std::max<uint16_t>(1, std::min<uint16_t>(q->tx_queues, info.max_rx_queues));
+  if (driver == "net_tap") {
+    q->rx_queues = q->tx_queues = spread;
+  } else if (info.flow_type_rss_offloads != 0 && spread > 1) {
+    q->rx_queues = spread;
+    conf.rxmode.mq_mode = RTE_ETH_MQ_RX_RSS;
+    conf.rx_adv_conf.rss_conf.rss_hf =
+        info.flow_type_rss_offloads & (RTE_ETH_RSS_IP | RTE_ETH_RSS_TCP | RTE_ETH_RSS_UDP);
+  }
   // Frames larger than one mbuf arrive as chains (vhost mergeable buffers,
   // jumbo taps) and must leave as chains: take both where the PMD can.
   if (info.rx_offload_capa & RTE_ETH_RX_OFFLOAD_SCATTER)
@@ -118,10 +133,12 @@ bool PortManager::Configure(uint16_t pid, const std::string& vhost_socket, uint1
   rte_eth_dev_adjust_nb_rx_tx_desc(pid, &nb_rxd, &nb_txd);
   int socket = rte_eth_dev_socket_id(pid);
   if (socket < 0) socket = 0;
-  rc = rte_eth_rx_queue_setup(pid, 0, nb_rxd, socket, nullptr, pool_);
-  if (rc != 0) {
-    *error = "rte_eth_rx_queue_setup: " + Errno(rc);
-    return false;
+  for (uint16_t r = 0; r < q->rx_queues; ++r) {
+    rc = rte_eth_rx_queue_setup(pid, r, nb_rxd, socket, nullptr, pool_);
+    if (rc != 0) {
+      *error = "rte_eth_rx_queue_setup: " + Errno(rc);
+      return false;
+    }
   }
   for (uint16_t t = 0; t < q->tx_queues; ++t) {
     rc = rte_eth_tx_queue_setup(pid, t, nb_txd, socket, nullptr);

@@ -1,6 +1,7 @@
 #pragma once
-// Brings ethdev ports up and down at runtime (vdev/PCI hotplug), one RX
-// queue and one TX queue per worker where the device has them.
+// Brings ethdev ports up and down at runtime (vdev/PCI hotplug): one TX
+// queue per worker where the device has them, and one RX queue per worker
+// where the device spreads flows (RSS, net_tap), else one.
 // Control threads only, one at a time (the Dataplane serialises calls).
 
 #include <cstdint>

@@ -219,13 +219,17 @@ must_wait() {
 
 yard() { "$YARDCTL" --socket "$CD_SOCK" "$@"; }
 
-# start_dataplane [EXTRA FLAGS...]: always --no-huge --lcores 0,1 (worker on
-# CPU 1), its own socket and EAL file prefix. Waits for the gRPC socket.
+# start_dataplane [EXTRA FLAGS...]: always --no-huge, its own socket and EAL
+# file prefix, lcores $SWITCHYARD_E2E_LCORES (default 0,1: one worker on CPU
+# 1; meson also runs some tests with '0@0,1@1,2@1', two workers sharing CPU
+# 1, and SWITCHYARD_E2E_WORKERS=2). Waits for the gRPC socket.
+E2E_LCORES=${SWITCHYARD_E2E_LCORES:-0,1}
+E2E_WORKERS=${SWITCHYARD_E2E_WORKERS:-1}
 start_dataplane() {
   DP_STARTS=$((DP_STARTS + 1))
   DP_LOG=$RUN/dp$DP_STARTS.log
   rm -f "$DP_SOCK"
-  "$DATAPLANE" --socket "$DP_SOCK" --file-prefix "${P}dp" --no-huge --lcores 0,1 \
+  "$DATAPLANE" --socket "$DP_SOCK" --file-prefix "${P}dp" --no-huge --lcores "$E2E_LCORES" \
     --no-pci "$@" >"$DP_LOG" 2>&1 &
   DP_PID=$!
   log "dataplane started (pid $DP_PID, log $DP_LOG)"
@@ -246,6 +250,16 @@ start_controld() {
 wait_in_sync() {
   must_wait "${1:-10}" "dataplane connected and in sync" \
     "[ \"\$(yard --json status | jpath 'd[\"dataplane\"][\"connected\"] and d[\"dataplane\"][\"in_sync\"]')\" = True ]"
+}
+
+# With several workers, every one of them must have forwarded something:
+# the ports' RX queues were spread over them and traffic crossed workers.
+assert_workers_forwarded() {
+  local json
+  json=$(yard --json stats)
+  assert_eq "workers" "$E2E_WORKERS" "$(echo "$json" | jpath "len(d.get('workers', []))")"
+  assert_eq "workers that forwarded packets" "$E2E_WORKERS" \
+    "$(echo "$json" | jpath "sum(1 for w in d.get('workers', []) if n(w.get('packets')) > 0)")"
 }
 
 kill9() {  # kill9 PID: SIGKILL and reap

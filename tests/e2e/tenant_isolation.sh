@@ -101,3 +101,4 @@ done
 # A MAC that exists in both tenants is two entries, not one that moved.
 assert_eq "tenant red moved"  0 "$(echo "$STATS" | jpath "n(tenant('red').get('moved'))")"
 assert_eq "tenant blue moved" 0 "$(echo "$STATS" | jpath "n(tenant('blue').get('moved'))")"
+assert_workers_forwarded

@@ -101,3 +101,4 @@ RX0=$(sed -n '/Forward statistics for port 0/,/^ *TX-packets/ s/.*RX-packets: *\
 RX1=$(sed -n '/Forward statistics for port 1/,/^ *TX-packets/ s/.*RX-packets: *\([0-9]*\).*/\1/p' "$RUN/testpmd.log" | tail -n 1)
 assert_ge "testpmd port 0 RX-packets" 5000 "${RX0:-0}"
 assert_ge "testpmd port 1 RX-packets" 5000 "${RX1:-0}"
+assert_workers_forwarded

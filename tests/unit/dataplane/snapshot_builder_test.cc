@@ -75,15 +75,18 @@ TEST(SnapshotBuilder, UnknownTenantLeavesPortOutAndSaysSo) {
 TEST(SnapshotBuilder, RxQueuesGoToTheirWorker) {
   TenantMap tenants{{"red", T("red", 1)}};
   auto a = AccessPort("a", 0, "red");
-  a.worker = 0;
+  a.rx_workers = {0};
   auto b = AccessPort("b", 1, "red");
-  b.worker = 1;
+  b.rx_workers = {1, 0};  // two RX queues on different workers
   auto s = BuildSnapshot(1, tenants, PortMap{{"a", a}, {"b", b}}, 2);
   ASSERT_EQ(s->worker_rx.size(), 2u);
-  ASSERT_EQ(s->worker_rx[0].size(), 1u);
+  ASSERT_EQ(s->worker_rx[0].size(), 2u);
   EXPECT_EQ(s->worker_rx[0][0].port_id, 0);
+  EXPECT_EQ(s->worker_rx[0][1].port_id, 1);
+  EXPECT_EQ(s->worker_rx[0][1].queue_id, 1);
   ASSERT_EQ(s->worker_rx[1].size(), 1u);
   EXPECT_EQ(s->worker_rx[1][0].port_id, 1);
+  EXPECT_EQ(s->worker_rx[1][0].queue_id, 0);
 }
 
 TEST(SnapshotBuilder, MembershipChange) {
