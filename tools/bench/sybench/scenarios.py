@@ -1,0 +1,193 @@
+"""Benchmark scenarios as data. Adding one is a few lines here.
+
+Vhost-user loop scenarios (LOOP): how to configure Switchyard's two
+vhost-user ports A and B (yardctl roles), which generator profile (GEN) the
+testpmd generator runs, and the target ratio to the bare forwarder. The
+bare forwarder (dpdk-testpmd io forwarding between two net_vhost ports) is
+run with the same generator profile, interleaved.
+
+Open-loop scenarios (OPEN): a function of one parameter (the sweep
+variable) returning the topology and the traffic:
+  tenants  [(name, [yardctl tenant add args])]
+  warm     port "out": its role, and frames it replays once (net_pcap) so the
+           switch learns the destinations there; the measured traffic leaves
+           through it (net_pcap without tx_pcap drops on TX, like net_null)
+  sinks    extra net_null ports (no-rx=1) with their roles (flooding)
+  stream   port "in": its role and the frames replayed forever from memory
+           (net_pcap infinite_rx=1)
+  learned  MAC entries to wait for before measuring
+  expect   what the stream must turn into: unicast | flood | drop
+
+A scenario whose feature does not exist yet has `todo` instead: it is
+listed in the tables as not measured, never faked.
+"""
+
+from .pcap import frame
+
+# Generator port MACs (testpmd net_virtio_user0/1) in the vhost loop.
+GEN_MAC0 = 0x02000000000A
+GEN_MAC1 = 0x02000000000B
+
+# The generator: testpmd with two virtio-user ports, each forwarding back
+# out of the port it received on (--port-topology=loop) with the MACs
+# swapped (macswap). A frame seeded on port 0 (src MAC0, dst MAC1) goes
+# A -> switch -> B -> generator port 1 -> swapped (src MAC1, dst MAC0) ->
+# B -> switch -> A -> port 0 -> swapped -> A ...: every frame crosses the
+# switch in both directions, and a tag the switch pushed toward B comes back
+# into B as it left (the generator never needs to add or strip tags).
+# Profiles: testpmd commands before `start tx_first BURSTS`.
+# "vlan-b": the seeds port 1 sends are untagged and die on the trunk B
+# (untagged_on_trunk, before the measured window): twice the bursts keep
+# the same number of frames in flight.
+GEN = {
+    "plain": dict(cmds=[], bursts=16),
+    "vlan-b": dict(cmds=[], bursts=32),
+}
+
+LOOP = {
+    "l2": dict(
+        desc="L2 learning, known unicast (access A <-> access B, one tenant)",
+        target=0.90, gen="plain",
+        tenants=[("red", [])],
+        port_a=["--tenant", "red"], port_b=["--tenant", "red"]),
+    "vlan": dict(
+        desc="VLAN access A (untagged) <-> trunk B (100=red): push toward B, pop from B",
+        target=0.88, gen="vlan-b",
+        tenants=[("red", [])],
+        port_a=["--tenant", "red"], port_b=["--trunk", "100=red"]),
+    "rules-10k": dict(
+        desc="10,000 flow rules installed, L2 unicast", target=0.85,
+        todo="flow rules are not built yet (fill in with the rules feature)"),
+    "vxlan": dict(
+        desc="VXLAN encap A -> uplink, decap uplink -> B", target=0.60,
+        todo="VXLAN is not built yet (fill in with the VXLAN feature)"),
+}
+
+# --- open loop ----------------------------------------------------------------
+
+SRC = 0x02AA00000000   # stream sources: SRC + i
+DST = 0x02BB00000000   # destinations (learned on "out"): DST + i
+
+
+def _spread_frames(n, count, mk):
+    from .pcap import spread
+    return [mk(i) for i in spread(n, count)]
+
+
+def l2_macs(n):
+    """One source talking to n destinations, every one looked up in turn
+    (random order, each once per pass): the MAC table holds n + 1 entries."""
+    count = max(n, 4096)
+    return dict(
+        tenants=[("red", ["--mac-limit", max(n + 16, 65536)])],
+        warm=dict(role=["--tenant", "red"],
+                  frames=[frame(SRC, DST + i) for i in range(n)]),
+        stream=dict(role=["--tenant", "red"],
+                    frames=_spread_frames(n, count, lambda i: frame(DST + i, SRC))),
+        learned=n, expect="unicast")
+
+
+def l2_unicast(_=None):
+    return l2_macs(1)
+
+
+def tenants(t):
+    """t tenants on one trunk "in" (VLAN i -> tenant ti) and one trunk "out";
+    the stream cycles over the tenants (a flow per tenant), so per-tenant
+    state is touched in turn."""
+    trunk = ["--trunk", ",".join(f"{v}=t{v}" for v in range(1, t + 1))]
+    count = max(4096 // t, 1) * t
+    return dict(
+        tenants=[(f"t{v}", []) for v in range(1, t + 1)],
+        warm=dict(role=trunk, frames=[frame(SRC + v, DST + v, vlan=v) for v in range(1, t + 1)]),
+        stream=dict(role=trunk,
+                    frames=[frame(DST + 1 + k % t, SRC + 1 + k % t, vlan=1 + k % t)
+                            for k in range(count)]),
+        learned=t, expect="unicast")
+
+
+def vlan_push(_=None):
+    return dict(
+        tenants=[("red", [])],
+        warm=dict(role=["--trunk", "100=red"], frames=[frame(SRC, DST, vlan=100)]),
+        stream=dict(role=["--tenant", "red"], frames=[frame(DST, SRC)] * 64),
+        learned=1, expect="unicast")
+
+
+def vlan_pop(_=None):
+    return dict(
+        tenants=[("red", [])],
+        warm=dict(role=["--tenant", "red"], frames=[frame(SRC, DST)]),
+        stream=dict(role=["--trunk", "100=red"], frames=[frame(DST, SRC, vlan=100)] * 64),
+        learned=1, expect="unicast")
+
+
+def flood(ports=3):
+    """Broadcast to the tenant's other ports: `out` plus ports-1 sinks."""
+    return dict(
+        tenants=[("red", [])],
+        warm=dict(role=["--tenant", "red"], frames=[frame(SRC, DST)]),
+        sinks=[["--tenant", "red"]] * (ports - 1),
+        stream=dict(role=["--tenant", "red"], frames=[frame(0xFFFFFFFFFFFF, SRC)] * 64),
+        learned=1, expect="flood")
+
+
+def drop_vlan(_=None):
+    """Tagged with a VLAN the trunk does not carry: dropped at classify."""
+    return dict(
+        tenants=[("red", [])],
+        warm=dict(role=["--tenant", "red"], frames=[frame(SRC, DST)]),
+        stream=dict(role=["--trunk", "100=red"], frames=[frame(DST, SRC, vlan=200)] * 64),
+        learned=1, expect="drop")
+
+
+def drop_same_port(_=None):
+    """Destination learned on the ingress port: dropped after lookup."""
+    return dict(
+        tenants=[("red", [])],
+        warm=dict(role=["--tenant", "red"], frames=[frame(SRC, DST)]),
+        stream=dict(role=["--tenant", "red"],
+                    frames=[frame(SRC + 1, SRC), frame(SRC, SRC + 1)] * 32),
+        learned=1, expect="drop")
+
+
+def two_workers(n=1000):
+    """Two stream ports (one per worker: each port's RX queue goes to the
+    least-loaded worker), each a different source to n shared destinations:
+    both workers learn and look up in the one MAC table and transmit on the
+    same output port."""
+    setup = l2_macs(n)
+    setup["streams"] = [
+        dict(role=["--tenant", "red"],
+             frames=_spread_frames(n, max(n, 4096), lambda i, w=w: frame(DST + i, SRC + 1 + w)))
+        for w in range(2)]
+    del setup["stream"]
+    return setup
+
+
+OPEN = {
+    "l2-unicast": dict(desc="known unicast, one flow, access -> access", fn=l2_unicast),
+    "l2-1k-macs": dict(desc="known unicast to 1,000 destinations", fn=lambda _: l2_macs(1000)),
+    "vlan-push": dict(desc="access (untagged) -> trunk: push VLAN 100", fn=vlan_push),
+    "vlan-pop": dict(desc="trunk (VLAN 100) -> access: pop", fn=vlan_pop),
+    "flood-3": dict(desc="broadcast flooded to 3 ports (2 copies + original)",
+                    fn=lambda _: flood(3)),
+    "drop-vlan": dict(desc="drop: VLAN not allowed on the trunk", fn=drop_vlan),
+    "drop-same-port": dict(desc="drop: destination on the ingress port", fn=drop_same_port),
+    "vxlan-encap": dict(desc="VXLAN encap", todo="VXLAN is not built yet"),
+    "vxlan-decap": dict(desc="VXLAN decap", todo="VXLAN is not built yet"),
+    "meter": dict(desc="per-port meter, conforming traffic", todo="meters are not built yet"),
+    "rules-10k": dict(desc="10,000 flow rules", todo="flow rules are not built yet"),
+}
+
+# Sweeps: one open-loop scenario function over a list of points.
+SWEEPS = {
+    "macs": dict(desc="MAC table: one source to N destinations spread over all N entries",
+                 fn=l2_macs, points=[1000, 10000, 100000, 1000000], xlabel="MAC entries",
+                 growth=(1000, 1000000), growth_max=1.5),
+    "tenants": dict(desc="tenants: a flow per tenant on one trunk, cycling over all",
+                    fn=tenants, points=[1, 16, 256, 1024, 4094], xlabel="tenants",
+                    growth=(1, 4094), growth_max=None),
+    "rules": dict(desc="flow rules 0 -> 100,000", todo="flow rules are not built yet",
+                  points=[0, 100, 10000, 100000], xlabel="rules"),
+}
