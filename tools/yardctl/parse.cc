@@ -94,6 +94,23 @@ std::string PortKindList() {
   return out;
 }
 
+Parsed<v1::TrunkVlan> ParseTrunkVlan(std::string_view vlan_text, std::string_view tenant,
+                                     std::string_view option) {
+  using R = Parsed<v1::TrunkVlan>;
+  auto vlan = ParseUint(vlan_text, option, 1, kMaxVlan);
+  if (!vlan.ok()) {
+    return R::Error(fmt::format("{}: VLAN '{}' in '{}={}' must be an integer 1..{}", option,
+                                vlan_text, vlan_text, tenant, kMaxVlan));
+  }
+  if (tenant.empty()) {
+    return R::Error(fmt::format("{}: '{}=' has no tenant after '='", option, vlan_text));
+  }
+  v1::TrunkVlan tv;
+  tv.set_vlan(static_cast<uint32_t>(vlan.value()));
+  tv.set_tenant(std::string(tenant));
+  return R::Ok(std::move(tv));
+}
+
 Parsed<std::vector<v1::TrunkVlan>> ParseTrunkSpecs(const std::vector<std::string>& specs,
                                                    std::string_view option) {
   using R = Parsed<std::vector<v1::TrunkVlan>>;
@@ -112,20 +129,9 @@ Parsed<std::vector<v1::TrunkVlan>> ParseTrunkSpecs(const std::vector<std::string
         return R::Error(
             fmt::format("{}: '{}' is not VLAN=TENANT (e.g. 100=red)", option, item));
       }
-      std::string_view vlan_text = item.substr(0, eq);
-      std::string_view tenant = item.substr(eq + 1);
-      auto vlan = ParseUint(vlan_text, option, 1, kMaxVlan);
-      if (!vlan.ok()) {
-        return R::Error(fmt::format("{}: VLAN '{}' in '{}' must be an integer 1..{}", option,
-                                    vlan_text, item, kMaxVlan));
-      }
-      if (tenant.empty()) {
-        return R::Error(fmt::format("{}: '{}' has no tenant after '='", option, item));
-      }
-      v1::TrunkVlan tv;
-      tv.set_vlan(static_cast<uint32_t>(vlan.value()));
-      tv.set_tenant(std::string(tenant));
-      out.push_back(std::move(tv));
+      auto tv = ParseTrunkVlan(item.substr(0, eq), item.substr(eq + 1), option);
+      if (!tv.ok()) return R::Error(tv.error());
+      out.push_back(tv.value());
       if (comma == std::string_view::npos) break;
       rest = rest.substr(comma + 1);
     }

@@ -58,8 +58,13 @@ std::string_view PortKindName(switchyard::v1::PortKind kind);
 // "vhost-server, vhost-user, vhost-client, tap, ..." for help and errors.
 std::string PortKindList();
 
+// One VLAN → tenant mapping: VLAN (text) is 1..4094, TENANT is non-empty.
+// Shared by --trunk and `apply -f`'s `trunk: {VLAN: TENANT}`.
+Parsed<switchyard::v1::TrunkVlan> ParseTrunkVlan(std::string_view vlan, std::string_view tenant,
+                                                 std::string_view option);
+
 // --trunk values: each "VLAN=TENANT[,VLAN=TENANT...]", the option may be
-// repeated. VLAN is 1..4094; TENANT is non-empty. Duplicates are controld's.
+// repeated. Each mapping as ParseTrunkVlan. Duplicates are controld's.
 Parsed<std::vector<switchyard::v1::TrunkVlan>> ParseTrunkSpecs(
     const std::vector<std::string>& specs, std::string_view option);
 

@@ -1,8 +1,10 @@
-// Requests built from command-line values. Pure: checks syntax only (see
-// parse.h) and leaves every semantic rule to controld.
+// Requests built from command-line values or from an `apply -f` file. Pure:
+// checks syntax only (see parse.h) and leaves every semantic rule to controld.
 #pragma once
 
 #include <string>
+#include <string_view>
+#include <utility>
 #include <vector>
 
 #include "parse.h"
@@ -10,10 +12,17 @@
 
 namespace yardctl {
 
+// How errors name a field. `path` empty: the value came from the command
+// line, and the field is named by its option ("--mac-limit"). Otherwise it
+// came from a topology file at `path` ("tenants[2]"), and the field is named
+// by its key there ("tenants[2].mac_limit").
+std::string FieldLabel(std::string_view path, std::string_view key);
+
 // `tenant add` as typed; integers are text so errors name the option.
 struct TenantAddArgs {
   std::string name;
   std::string id, vlan, mac_limit, vni;
+  std::string path = {};  // see FieldLabel
 };
 
 Parsed<switchyard::v1::CreateTenantRequest> BuildCreateTenant(const TenantAddArgs& args);
@@ -26,6 +35,9 @@ struct PortAddArgs {
   bool uplink = false;             // uplink
   std::string netns, mtu;          // tap kernel side
   std::vector<std::string> ips;
+  // trunk from a file: (VLAN, TENANT) pairs in file order; like `trunk`.
+  std::vector<std::pair<std::string, std::string>> trunk_map;
+  std::string path = {};  // see FieldLabel
 };
 
 // Exactly one role: --tenant (access), --trunk or --uplink. The tap kernel
