@@ -22,6 +22,8 @@ void AddTenantCommands(CLI::App& app, const GlobalOptions& global, Action& actio
 void AddPortCommands(CLI::App& app, const GlobalOptions& global, Action& action);
 // mac, stats, status.
 void AddLiveCommands(CLI::App& app, const GlobalOptions& global, Action& action);
+// apply -f FILE [--prune] [--dry-run].
+void AddApplyCommand(CLI::App& app, const GlobalOptions& global, Action& action);
 
 // Prints a read reply: JSON with --json, else the human rendering.
 inline int PrintReply(const GlobalOptions& global, const google::protobuf::Message& reply,

@@ -64,6 +64,7 @@ int main(int argc, char** argv) {
   AddTenantCommands(app, global, action);
   AddPortCommands(app, global, action);
   AddLiveCommands(app, global, action);
+  AddApplyCommand(app, global, action);
 
   try {
     app.parse(argc, argv);

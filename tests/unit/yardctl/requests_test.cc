@@ -140,5 +140,38 @@ TEST(BuildCreatePort, SyntaxErrorsNameTheOption) {
   EXPECT_THAT(BuildCreatePort(a).error(), StartsWith("--mtu: "));
 }
 
+TEST(FieldLabel, OptionOnTheCommandLinePathInAFile) {
+  EXPECT_EQ(FieldLabel("", "mac_limit"), "--mac-limit");
+  EXPECT_EQ(FieldLabel("tenants[2]", "mac_limit"), "tenants[2].mac_limit");
+}
+
+TEST(BuildCreatePort, FromAFileErrorsNameThePath) {
+  PortAddArgs a = Port("tap");
+  a.path = "ports[3]";
+  a.tenant = "red";
+  a.vlan = "4095";
+  EXPECT_THAT(BuildCreatePort(a).error(), StartsWith("ports[3].vlan: "));
+  a.vlan = "";
+  a.uplink = true;
+  EXPECT_THAT(BuildCreatePort(a).error(), StartsWith("ports[3]: give exactly one of tenant, trunk"));
+  a = Port("tap");
+  a.path = "ports[0]";
+  a.trunk_map = {{"10", "red"}, {"5000", "blue"}};
+  EXPECT_THAT(BuildCreatePort(a).error(), StartsWith("ports[0].trunk: VLAN '5000'"));
+  a.trunk_map = {{"20", "red"}, {"10", "blue"}};
+  auto r = BuildCreatePort(a);
+  ASSERT_TRUE(r.ok()) << r.error();
+  EXPECT_EQ(r.value().port().role(), v1::PORT_ROLE_TRUNK);
+  ASSERT_EQ(r.value().port().trunk_size(), 2);
+  EXPECT_EQ(r.value().port().trunk(1).vlan(), 10u);
+  EXPECT_EQ(r.value().port().trunk(1).tenant(), "blue");
+}
+
+TEST(BuildCreateTenant, FromAFileErrorsNameThePath) {
+  TenantAddArgs a{"red", "", "", "lots", ""};
+  a.path = "tenants[1]";
+  EXPECT_THAT(BuildCreateTenant(a).error(), StartsWith("tenants[1].mac_limit: "));
+}
+
 }  // namespace
 }  // namespace yardctl

@@ -1,0 +1,138 @@
+// yardctl apply -f FILE [--prune] [--dry-run]: make controld's tenants and
+// ports match a YAML topology. The file format (topology.h) and the plan
+// (plan.h) are pure and unit-tested; this is the I/O around them.
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+#include <iostream>
+#include <iterator>
+#include <memory>
+#include <sstream>
+
+#include <fmt/format.h>
+
+#include "commands.h"
+#include "plan.h"
+#include "topology.h"
+
+namespace yardctl {
+namespace v1 = switchyard::v1;
+using Stub = Client::Stub;
+
+namespace {
+
+struct ApplyArgs {
+  std::string file;
+  bool prune = false;
+  bool dry_run = false;
+};
+
+bool ReadFile(const std::string& file, std::string& text, std::string& error) {
+  if (file == "-") {
+    text.assign(std::istreambuf_iterator<char>(std::cin), std::istreambuf_iterator<char>());
+    return true;
+  }
+  std::ifstream in(file, std::ios::binary);
+  if (!in) {
+    error = fmt::format("{}: cannot read: {}", file, std::strerror(errno));
+    return false;
+  }
+  std::ostringstream buf;
+  buf << in.rdbuf();
+  text = buf.str();
+  return true;
+}
+
+// One step against controld. A failure keeps controld's code (exit 1, or 3
+// if controld went away) and says which object it was about.
+grpc::Status RunStep(Client& client, const PlanStep& step) {
+  grpc::Status st;
+  bool tenant = step.object == PlanStep::Object::kTenant;
+  if (step.op == PlanStep::Op::kDelete) {
+    v1::DeleteReply reply;
+    if (tenant) {
+      v1::DeleteTenantRequest req;
+      req.set_name(step.name);
+      st = client.Call(&Stub::DeleteTenant, req, &reply);
+    } else {
+      v1::DeletePortRequest req;
+      req.set_name(step.name);
+      st = client.Call(&Stub::DeletePort, req, &reply);
+    }
+  } else if (tenant) {
+    v1::CreateTenantRequest req;
+    *req.mutable_tenant() = step.tenant;
+    v1::Tenant reply;
+    st = client.Call(&Stub::CreateTenant, req, &reply);
+  } else {
+    v1::CreatePortRequest req;
+    *req.mutable_port() = step.port;
+    v1::PortView reply;
+    st = client.Call(&Stub::CreatePort, req, &reply);
+    // As `port add`: stored is done; the dataplane's trouble is a warning.
+    if (st.ok() && !reply.error().empty()) {
+      std::fflush(stdout);
+      std::fprintf(stderr, "yardctl: warning: port %s: dataplane: %s\n", step.name.c_str(),
+                   reply.error().c_str());
+    }
+  }
+  if (st.ok()) return st;
+  const char* verb = step.op == PlanStep::Op::kDelete ? "delete" : "create";
+  return grpc::Status(st.error_code(), fmt::format("{} {} {}: {}", verb, tenant ? "tenant" : "port",
+                                                   step.name, st.error_message()));
+}
+
+int RunApply(const GlobalOptions& g, const ApplyArgs& a) {
+  if (g.json) return UsageError("apply: no JSON output; drop --json");
+  std::string text, error;
+  if (!ReadFile(a.file, text, error)) return UsageError(error);
+  std::string source = a.file == "-" ? "stdin" : a.file;
+  auto desired = ParseTopology(text);
+  if (!desired.ok()) return UsageError(fmt::format("{}: {}", source, desired.error()));
+
+  Client client(g);
+  v1::ListTenantsReply tenants;
+  if (auto st = client.Call(&Stub::ListTenants, v1::ListTenantsRequest{}, &tenants); !st.ok()) {
+    return client.Fail(st);
+  }
+  v1::ListPortsReply ports;
+  if (auto st = client.Call(&Stub::ListPorts, v1::ListPortsRequest{}, &ports); !st.ok()) {
+    return client.Fail(st);
+  }
+  auto plan = ComputePlan(desired.value(), CurrentTopology(tenants, ports), a.prune);
+  if (!plan.ok()) {
+    std::fprintf(stderr, "yardctl: %s\n", plan.error().c_str());
+    return kExitServerError;
+  }
+
+  for (const PlanStep& step : plan.value().steps) {
+    std::string line = StepLine(step);
+    if (!line.empty()) {
+      std::printf("%s\n", line.c_str());
+      std::fflush(stdout);
+    }
+    if (a.dry_run) continue;
+    if (auto st = RunStep(client, step); !st.ok()) {
+      std::fflush(stdout);
+      return client.Fail(st);
+    }
+  }
+  std::printf("%s\n", PlanSummary(plan.value(), a.dry_run).c_str());
+  return kExitOk;
+}
+
+}  // namespace
+
+void AddApplyCommand(CLI::App& app, const GlobalOptions& g, Action& action) {
+  auto a = std::make_shared<ApplyArgs>();
+  CLI::App* apply = app.add_subcommand(
+      "apply", "Make tenants and ports match a YAML topology file (see docs/operations.md)");
+  apply->add_option("-f,--filename", a->file, "Topology file; '-' reads stdin")
+      ->required()
+      ->type_name("FILE");
+  apply->add_flag("--prune", a->prune, "Also delete ports, then tenants, not in the file");
+  apply->add_flag("--dry-run", a->dry_run, "Print the plan, change nothing");
+  apply->callback([&g, &action, a] { action = [&g, a] { return RunApply(g, *a); }; });
+}
+
+}  // namespace yardctl

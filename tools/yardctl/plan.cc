@@ -1,0 +1,198 @@
+#include "plan.h"
+
+#include <algorithm>
+#include <map>
+#include <set>
+
+#include <fmt/format.h>
+#include <google/protobuf/util/message_differencer.h>
+
+namespace yardctl {
+namespace v1 = switchyard::v1;
+
+namespace {
+
+// The tenants a port refers to by name.
+std::vector<std::string> TenantsOf(const v1::Port& p) {
+  std::vector<std::string> out;
+  if (p.role() == v1::PORT_ROLE_ACCESS) out.push_back(p.tenant());
+  for (const auto& tv : p.trunk()) out.push_back(tv.tenant());
+  return out;
+}
+
+// The port as controld stores it, minus what apply ignores.
+v1::Port Canonical(const v1::Port& port) {
+  v1::Port p = port;
+  p.clear_generation();
+  if (p.kind() == v1::PORT_KIND_TAP && p.iface().empty()) p.set_iface(p.name());
+  if (p.has_tap() && p.tap().ByteSizeLong() == 0) p.clear_tap();
+  std::stable_sort(p.mutable_trunk()->begin(), p.mutable_trunk()->end(),
+                   [](const v1::TrunkVlan& a, const v1::TrunkVlan& b) { return a.vlan() < b.vlan(); });
+  return p;
+}
+
+template <class T>
+std::map<std::string, const T*> ByName(const std::vector<T>& objects) {
+  std::map<std::string, const T*> out;
+  for (const T& o : objects) out.emplace(o.name(), &o);
+  return out;
+}
+
+PlanStep Step(PlanStep::Op op, PlanStep::Object object, std::string name, bool replace) {
+  PlanStep s{op, object, std::move(name), replace, {}, {}};
+  return s;
+}
+
+}  // namespace
+
+Topology CurrentTopology(const v1::ListTenantsReply& tenants, const v1::ListPortsReply& ports) {
+  Topology t;
+  t.tenants.assign(tenants.tenants().begin(), tenants.tenants().end());
+  for (const auto& view : ports.ports()) t.ports.push_back(view.port());
+  return t;
+}
+
+bool SameTenant(const v1::Tenant& d, const v1::Tenant& c) {
+  return d.name() == c.name() && (d.id() == 0 || d.id() == c.id()) && d.vlan() == c.vlan() &&
+         d.mac_limit() == c.mac_limit() && d.vni() == c.vni();
+}
+
+bool SamePort(const v1::Port& d, const v1::Port& c) {
+  return google::protobuf::util::MessageDifferencer::Equals(Canonical(d), Canonical(c));
+}
+
+Parsed<Plan> ComputePlan(const Topology& desired, const Topology& current, bool prune) {
+  using R = Parsed<Plan>;
+  using Op = PlanStep::Op;
+  using Obj = PlanStep::Object;
+  auto want_tenants = ByName(desired.tenants);
+  auto have_tenants = ByName(current.tenants);
+  auto want_ports = ByName(desired.ports);
+  auto have_ports = ByName(current.ports);
+  Plan plan;
+
+  // Tenants: new, replaced, unchanged; the rest pruned or kept.
+  std::set<std::string> new_tenants, replaced_tenants;
+  for (const auto& t : desired.tenants) {
+    auto it = have_tenants.find(t.name());
+    if (it == have_tenants.end()) {
+      new_tenants.insert(t.name());
+    } else if (!SameTenant(t, *it->second)) {
+      replaced_tenants.insert(t.name());
+    }
+  }
+  auto tenant_will_exist = [&](const std::string& name) {
+    return want_tenants.count(name) || (!prune && have_tenants.count(name));
+  };
+
+  // Every tenant a port of the file uses must exist when the port is created.
+  for (const auto& p : desired.ports) {
+    for (const std::string& t : TenantsOf(p)) {
+      if (tenant_will_exist(t)) continue;
+      if (have_tenants.count(t)) {
+        return R::Error(fmt::format("port {} uses tenant '{}', which is not in the file: "
+                                    "--prune would delete it; add it to the file",
+                                    p.name(), t));
+      }
+      return R::Error(fmt::format("port {} uses tenant '{}', which is neither in the file nor "
+                                  "in controld; add it to the file",
+                                  p.name(), t));
+    }
+  }
+
+  // Ports: a current port that uses a replaced tenant must go first.
+  auto uses_replaced = [&](const v1::Port& p) {
+    for (const std::string& t : TenantsOf(p)) {
+      if (replaced_tenants.count(t)) return std::optional<std::string>(t);
+    }
+    return std::optional<std::string>();
+  };
+  std::set<std::string> new_ports, replaced_ports, pruned_ports;
+  for (const auto& p : desired.ports) {
+    auto it = have_ports.find(p.name());
+    if (it == have_ports.end()) {
+      new_ports.insert(p.name());
+    } else if (!SamePort(p, *it->second) || uses_replaced(*it->second)) {
+      replaced_ports.insert(p.name());
+    }
+  }
+  for (const auto& p : current.ports) {
+    if (want_ports.count(p.name())) continue;
+    if (prune) {
+      pruned_ports.insert(p.name());
+    } else if (auto t = uses_replaced(p)) {
+      return R::Error(fmt::format(
+          "tenant {} differs from the file and must be replaced (deleted and created again), "
+          "but port {}, which is not in the file, uses it; add the port to the file, delete "
+          "it, or use --prune",
+          *t, p.name()));
+    }
+  }
+
+  // 1. delete ports, 2. delete tenants, in controld's order.
+  for (const auto& p : current.ports) {
+    if (pruned_ports.count(p.name())) {
+      plan.steps.push_back(Step(Op::kDelete, Obj::kPort, p.name(), false));
+      ++plan.deleted;
+    } else if (replaced_ports.count(p.name())) {
+      plan.steps.push_back(Step(Op::kDelete, Obj::kPort, p.name(), true));
+    }
+  }
+  for (const auto& t : current.tenants) {
+    if (prune && !want_tenants.count(t.name())) {
+      plan.steps.push_back(Step(Op::kDelete, Obj::kTenant, t.name(), false));
+      ++plan.deleted;
+    } else if (replaced_tenants.count(t.name())) {
+      plan.steps.push_back(Step(Op::kDelete, Obj::kTenant, t.name(), true));
+    }
+  }
+  // 3. create tenants, 4. create ports, in the file's order.
+  for (const auto& t : desired.tenants) {
+    bool fresh = new_tenants.count(t.name()) != 0;
+    bool replace = replaced_tenants.count(t.name()) != 0;
+    if (!fresh && !replace) {
+      ++plan.unchanged;
+      continue;
+    }
+    PlanStep s = Step(Op::kCreate, Obj::kTenant, t.name(), replace);
+    s.tenant = t;
+    s.tenant.clear_generation();
+    plan.steps.push_back(std::move(s));
+    ++(replace ? plan.replaced : plan.created);
+  }
+  for (const auto& p : desired.ports) {
+    bool fresh = new_ports.count(p.name()) != 0;
+    bool replace = replaced_ports.count(p.name()) != 0;
+    if (!fresh && !replace) {
+      ++plan.unchanged;
+      continue;
+    }
+    PlanStep s = Step(Op::kCreate, Obj::kPort, p.name(), replace);
+    s.port = p;
+    s.port.clear_generation();
+    plan.steps.push_back(std::move(s));
+    ++(replace ? plan.replaced : plan.created);
+  }
+  return R::Ok(std::move(plan));
+}
+
+std::string StepLine(const PlanStep& step) {
+  const char* what = step.object == PlanStep::Object::kTenant ? "tenant" : "port";
+  if (step.replace) {
+    if (step.op == PlanStep::Op::kCreate) return "";
+    return fmt::format("~ {} {} (replace)", what, step.name);
+  }
+  return fmt::format("{} {} {}", step.op == PlanStep::Op::kCreate ? '+' : '-', what, step.name);
+}
+
+std::string PlanSummary(const Plan& plan, bool dry_run) {
+  if (dry_run) {
+    return fmt::format("apply --dry-run: {} to create, {} to replace, {} to delete, {} unchanged; "
+                       "nothing changed",
+                       plan.created, plan.replaced, plan.deleted, plan.unchanged);
+  }
+  return fmt::format("apply: {} created, {} replaced, {} deleted, {} unchanged", plan.created,
+                     plan.replaced, plan.deleted, plan.unchanged);
+}
+
+}  // namespace yardctl
