@@ -17,16 +17,27 @@ RUN=/run/switchyard-demo
 DP=$BUILD/dataplane/switchyard-dataplane
 CD=$BUILD/controlplane/switchyard-controld
 YARD=(env SWITCHYARD_SOCKET=$RUN/controld.sock "$BUILD/tools/yardctl/yardctl")
-# name tenant address
-VMS=("demo-vm1 red 10.10.0.1/24" "demo-vm2 red 10.10.0.2/24"
-     "demo-vm3 blue 10.10.0.3/24" "demo-vm4 blue 10.10.0.4/24")
+# Each VM is a network namespace of this name, on a tap port of the same name.
+VMS=(demo-vm1 demo-vm2 demo-vm3 demo-vm4)
+# The topology, applied with `yardctl apply -f` (format: docs/operations.md).
+TOPOLOGY=$(cat <<'YAML'
+tenants:
+  - name: red
+  - name: blue
+ports:
+  - {name: demo-vm1, kind: tap, tenant: red,  netns: demo-vm1, ip: [10.10.0.1/24]}
+  - {name: demo-vm2, kind: tap, tenant: red,  netns: demo-vm2, ip: [10.10.0.2/24]}
+  - {name: demo-vm3, kind: tap, tenant: blue, netns: demo-vm3, ip: [10.10.0.3/24]}
+  - {name: demo-vm4, kind: tap, tenant: blue, netns: demo-vm4, ip: [10.10.0.4/24]}
+YAML
+)
 
 cleanup() {
   [[ $KEEP == 1 ]] && return
   [[ -n ${CD_PID:-} ]] && kill "$CD_PID" 2>/dev/null || true
   [[ -n ${DP_PID:-} ]] && kill "$DP_PID" 2>/dev/null || true
   wait 2>/dev/null || true
-  for vm in "${VMS[@]}"; do ip netns del "${vm%% *}" 2>/dev/null || true; done
+  for vm in "${VMS[@]}"; do ip netns del "$vm" 2>/dev/null || true; done
   rm -rf "$RUN"
 }
 trap cleanup EXIT
@@ -36,10 +47,10 @@ show() { printf '$ %s\n' "$*"; "$@"; }
 
 rm -rf "$RUN"; mkdir -p "$RUN"
 for vm in "${VMS[@]}"; do
-  ns=${vm%% *}
-  ip netns del "$ns" 2>/dev/null || true
-  ip netns add "$ns"
+  ip netns del "$vm" 2>/dev/null || true
+  ip netns add "$vm"
 done
+printf '%s\n' "$TOPOLOGY" >"$RUN/topology.yaml"
 
 step "starting switchyard-dataplane (worker on CPU 1, no hugepages) and switchyard-controld"
 "$DP" --socket "$RUN/dataplane.sock" --no-huge --lcores 0,1 >"$RUN/dataplane.log" 2>&1 &
@@ -49,13 +60,19 @@ DP_PID=$!
 CD_PID=$!
 for _ in $(seq 50); do "${YARD[@]}" status >/dev/null 2>&1 && break; sleep 0.1; done
 
-step "two tenants, four VMs on tap ports (each VM is a network namespace)"
-show "${YARD[@]}" tenant add red
-show "${YARD[@]}" tenant add blue
-for vm in "${VMS[@]}"; do
-  read -r name tenant addr <<<"$vm"
-  show "${YARD[@]}" port add "$name" --kind tap --tenant "$tenant" --netns "$name" --ip "$addr"
-done
+step "two tenants, four VMs on tap ports (each VM is a network namespace), from a YAML topology"
+show cat "$RUN/topology.yaml"
+show "${YARD[@]}" apply -f "$RUN/topology.yaml"
+# controld stores the topology at once and programs the dataplane as soon as
+# it answers (its start can take seconds on a busy host), then puts each tap
+# into its namespace with its address: wait for both before pinging.
+topology_up() {
+  "${YARD[@]}" status 2>/dev/null | grep -q '(in sync)' || return 1
+  for vm in "${VMS[@]}"; do
+    ip -n "$vm" -4 -br addr show dev "$vm" 2>/dev/null | grep -q / || return 1
+  done
+}
+for _ in $(seq 300); do topology_up && break; sleep 0.1; done
 show "${YARD[@]}" port list
 
 ping_check() {  # from-ns to-ip expectation
