@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <map>
+#include <optional>
 #include <set>
 
 #include <fmt/format.h>
@@ -26,8 +27,9 @@ v1::Port Canonical(const v1::Port& port) {
   p.clear_generation();
   if (p.kind() == v1::PORT_KIND_TAP && p.iface().empty()) p.set_iface(p.name());
   if (p.has_tap() && p.tap().ByteSizeLong() == 0) p.clear_tap();
-  std::stable_sort(p.mutable_trunk()->begin(), p.mutable_trunk()->end(),
-                   [](const v1::TrunkVlan& a, const v1::TrunkVlan& b) { return a.vlan() < b.vlan(); });
+  std::stable_sort(
+      p.mutable_trunk()->begin(), p.mutable_trunk()->end(),
+      [](const v1::TrunkVlan& a, const v1::TrunkVlan& b) { return a.vlan() < b.vlan(); });
   return p;
 }
 

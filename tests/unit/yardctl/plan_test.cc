@@ -59,8 +59,8 @@ std::vector<std::string> Lines(const Plan& plan) {
   for (const auto& s : plan.steps) {
     std::string line = StepLine(s);
     if (line.empty()) {
-      line = std::string("(create ") + (s.object == PlanStep::Object::kTenant ? "tenant " : "port ") +
-             s.name + ")";
+      const char* what = s.object == PlanStep::Object::kTenant ? "tenant " : "port ";
+      line = std::string("(create ") + what + s.name + ")";
     }
     out.push_back(line);
   }

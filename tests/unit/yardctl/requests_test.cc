@@ -153,7 +153,8 @@ TEST(BuildCreatePort, FromAFileErrorsNameThePath) {
   EXPECT_THAT(BuildCreatePort(a).error(), StartsWith("ports[3].vlan: "));
   a.vlan = "";
   a.uplink = true;
-  EXPECT_THAT(BuildCreatePort(a).error(), StartsWith("ports[3]: give exactly one of tenant, trunk"));
+  EXPECT_THAT(BuildCreatePort(a).error(),
+              StartsWith("ports[3]: give exactly one of tenant, trunk"));
   a = Port("tap");
   a.path = "ports[0]";
   a.trunk_map = {{"10", "red"}, {"5000", "blue"}};
