@@ -36,7 +36,9 @@ struct PortCounters {
   }
 };
 
-struct TenantCounters {
+// One cache line per tenant (the fast path touches one tenant's line per
+// run of packets, never two).
+struct alignas(64) TenantCounters {
   uint64_t rx_packets = 0;
   uint64_t rx_bytes = 0;
   uint64_t unicast = 0;

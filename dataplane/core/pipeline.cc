@@ -1,5 +1,7 @@
 #include "core/pipeline.h"
 
+#include <cstring>
+
 #include "core/tx.h"
 #include "features/l2/eth_parse.h"
 #include "features/l2/l2_stage.h"
@@ -9,7 +11,31 @@ namespace switchyard {
 
 namespace {
 
+// Packet data is prefetched 3 packets ahead, mbuf headers (needed to find
+// the data) 6 ahead.
 constexpr uint16_t kPrefetchAhead = 3;
+constexpr uint16_t kPrefetchHeaderAhead = 6;
+
+// A packet whose first 18 bytes (MACs, type, tag and the type after it)
+// and VLAN-strip state equal a run leader's parses and classifies exactly
+// as the leader did, provided both are at least that long (the parser's
+// only length checks are at 14 and 18 bytes).
+constexpr uint16_t kRunHeader = 18;
+
+struct Header18 {
+  uint64_t a, b;
+  uint16_t c;
+  static Header18 Load(const uint8_t* p) {
+    Header18 h;
+    std::memcpy(&h.a, p, 8);
+    std::memcpy(&h.b, p + 8, 8);
+    std::memcpy(&h.c, p + 16, 2);
+    return h;
+  }
+  bool operator==(const Header18& o) const {
+    return ((a ^ o.a) | (b ^ o.b) | static_cast<uint64_t>(c ^ o.c)) == 0;
+  }
+};
 
 }  // namespace
 
@@ -19,24 +45,62 @@ void ProcessBurst(WorkerContext& w, const Snapshot& s, uint16_t in_port, rte_mbu
   WorkerCounters& c = *w.counters;
   PortCounters& port_cnt = c.ports[in_port];
 
+  // Counters are summed in registers and stored once per burst (port) or
+  // per run (tenant): a per-packet increment in memory would chain every
+  // packet through store-to-load forwarding.
+  uint64_t rx_bytes = 0;
+  if (unlikely(!pc.present)) {
+    for (uint16_t i = 0; i < n; ++i) {
+      rx_bytes += rte_pktmbuf_pkt_len(pkts[i]);
+      c.Drop(DropReason::PORT_NOT_CONFIGURED, in_port, kNoTenant);
+      rte_pktmbuf_free(pkts[i]);
+    }
+    port_cnt.rx_packets += n;
+    port_cnt.rx_bytes += rx_bytes;
+    return;
+  }
+
   L2Burst burst;
+  uint16_t kept = 0;
+  // The current run: its leader's header and strip state, its tenant and
+  // what its packets add to the tenant's counters.
+  bool in_run = false;
+  Header18 lead{};
+  uint64_t lead_strip = 0;
+  uint16_t lead_tci = 0;
+  uint16_t run_tenant = kNoTenant;
+  uint64_t run_packets = 0, run_bytes = 0;
+  auto flush_run = [&] {
+    if (run_packets == 0) return;
+    TenantCounters& tc = c.tenants[run_tenant];
+    tc.rx_packets += run_packets;
+    tc.rx_bytes += run_bytes;
+    run_packets = run_bytes = 0;
+  };
+
+  for (uint16_t i = kPrefetchAhead; i < kPrefetchHeaderAhead && i < n; ++i) rte_prefetch0(pkts[i]);
   for (uint16_t i = 0; i < kPrefetchAhead && i < n; ++i)
     rte_prefetch0(rte_pktmbuf_mtod(pkts[i], void*));
 
   for (uint16_t i = 0; i < n; ++i) {
+    if (i + kPrefetchHeaderAhead < n) rte_prefetch0(pkts[i + kPrefetchHeaderAhead]);
     if (i + kPrefetchAhead < n) rte_prefetch0(rte_pktmbuf_mtod(pkts[i + kPrefetchAhead], void*));
     rte_mbuf* m = pkts[i];
-    port_cnt.rx_packets++;
-    port_cnt.rx_bytes += rte_pktmbuf_pkt_len(m);
-    if (unlikely(!pc.present)) {
-      c.Drop(DropReason::PORT_NOT_CONFIGURED, in_port, kNoTenant);
-      rte_pktmbuf_free(m);
+    const uint32_t len = rte_pktmbuf_pkt_len(m);
+    rx_bytes += len;
+    const uint8_t* data = rte_pktmbuf_mtod(m, const uint8_t*);
+    const uint16_t data_len = rte_pktmbuf_data_len(m);
+    const uint64_t strip = m->ol_flags & RTE_MBUF_F_RX_VLAN_STRIPPED;
+    if (in_run && data_len >= kRunHeader && strip == lead_strip &&
+        (strip == 0 || m->vlan_tci == lead_tci) && Header18::Load(data) == lead) {
+      burst.pkts[kept++] = m;
+      ++run_packets;
+      run_bytes += len;
       continue;
     }
     std::optional<uint16_t> stripped;
-    if (m->ol_flags & RTE_MBUF_F_RX_VLAN_STRIPPED) stripped = m->vlan_tci;
-    ParseResult r = ParseEthernet(rte_pktmbuf_mtod(m, const uint8_t*), rte_pktmbuf_data_len(m),
-                                  stripped);
+    if (strip) stripped = m->vlan_tci;
+    ParseResult r = ParseEthernet(data, data_len, stripped);
     if (unlikely(r.drop.has_value())) {
       c.Drop(*r.drop, in_port, kNoTenant);
       rte_pktmbuf_free(m);
@@ -49,12 +113,24 @@ void ProcessBurst(WorkerContext& w, const Snapshot& s, uint16_t in_port, rte_mbu
       rte_pktmbuf_free(m);
       continue;
     }
-    TenantCounters& tc = c.tenants[tenant];
-    tc.rx_packets++;
-    tc.rx_bytes += rte_pktmbuf_pkt_len(m);
-    burst.Add(m, tenant, r.l2);
+    flush_run();
+    burst.NewRun(kept, tenant, r.l2);
+    burst.pkts[kept++] = m;
+    run_tenant = tenant;
+    run_packets = 1;
+    run_bytes = len;
+    in_run = data_len >= kRunHeader;
+    if (in_run) {
+      lead = Header18::Load(data);
+      lead_strip = strip;
+      lead_tci = m->vlan_tci;
+    }
   }
-  if (burst.count == 0) return;
+  flush_run();
+  burst.Close(kept);
+  port_cnt.rx_packets += n;
+  port_cnt.rx_bytes += rx_bytes;
+  if (kept == 0) return;
 
   L2LookupAndLearn(w, s, in_port, burst, now_ms);
   L2Forward(w, s, in_port, burst);

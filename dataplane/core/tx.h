@@ -13,7 +13,9 @@ inline void FlushPort(WorkerContext& w, const Snapshot& s, uint16_t port) {
   TxBuffer& b = w.tx[port];
   if (b.count == 0) return;
   const PortConfig& pc = s.ports[port];
-  uint16_t queue = static_cast<uint16_t>(w.index % pc.tx_queues);
+  // A queue per worker (no division) unless the port has fewer.
+  uint16_t queue = w.index < pc.tx_queues ? w.index
+                                          : static_cast<uint16_t>(w.index % pc.tx_queues);
   bool shared = pc.tx_queues < w.worker_count;
   uint64_t bytes = 0;
   for (uint16_t i = 0; i < b.count; ++i) bytes += rte_pktmbuf_pkt_len(b.pkts[i]);

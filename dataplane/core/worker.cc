@@ -22,12 +22,14 @@ int WorkerMain(void* arg) {
   while (!sh.stop.load(std::memory_order_relaxed)) {
     const Snapshot* s = sh.publisher->Current();
     uint32_t received = 0;
+    uint64_t now_ms = 0;  // one division per loop, at its first busy poll
     for (const RxQueueRef& q : s->worker_rx[w.index]) {
       const uint64_t t0 = rte_rdtsc();
       const uint16_t n = rte_eth_rx_burst(q.port_id, q.queue_id, pkts, kBurstSize);
       ++c.polls;
       if (n == 0) continue;
-      ProcessBurst(w, *s, q.port_id, pkts, n, t0 / sh.tsc_per_ms);
+      if (now_ms == 0) now_ms = t0 / sh.tsc_per_ms;
+      ProcessBurst(w, *s, q.port_id, pkts, n, now_ms);
       FlushAll(w, *s);
       ++c.busy_polls;
       c.packets += n;

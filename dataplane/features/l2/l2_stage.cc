@@ -56,25 +56,40 @@ void Flood(WorkerContext& w, const Snapshot& s, uint16_t in_port, uint16_t tenan
 
 void L2LookupAndLearn(WorkerContext& w, const Snapshot& s, uint16_t in_port, L2Burst& b,
                       uint64_t now_ms) {
-  const uint16_t n = b.count;
-  for (uint16_t i = 0; i < n; ++i) b.keys[n + i] = MakeMacHashKey(b.tenant[i], b.dst[i]);
-  b.hits = w.macs->LookupBulk(b.keys, 2u * n, b.values);
+  const uint16_t n = b.runs;
+  for (uint16_t r = 0; r < n; ++r) b.keys[n + r] = MakeMacHashKey(b.tenant[r], b.dst[r]);
+  // Consecutive equal keys (e.g. runs of one source to several
+  // destinations) cost one lookup: the answer the bulk lookup would give
+  // each of them.
+  MacHashKey uniq[2 * kBurstSize];
+  uint32_t u = 0;
+  uniq[0] = b.keys[0];
+  b.slot[0] = 0;
+  for (uint32_t i = 1; i < 2u * n; ++i) {
+    if (b.keys[i] != uniq[u]) uniq[++u] = b.keys[i];
+    b.slot[i] = static_cast<uint8_t>(u);
+  }
+  b.hits = w.macs->LookupBulk(uniq, u + 1, b.uniq_values);
 
+  // What each packet of a run would do is what its first packet does: the
+  // later ones find the entry as the lookup left it (a move or a refresh
+  // writes the same value again; a new source was learned already).
   WorkerCounters& c = *w.counters;
   MacHashKey last_learned = ~MacHashKey{0};
-  for (uint16_t i = 0; i < n; ++i) {
-    const MacHashKey key = b.keys[i];
-    const uint16_t tenant = b.tenant[i];
-    if (b.SrcHit(i)) {
-      uint64_t v = b.values[i];
+  for (uint16_t r = 0; r < n; ++r) {
+    const MacHashKey key = b.keys[r];
+    const uint16_t tenant = b.tenant[r];
+    if (b.SrcHit(r)) {
+      uint64_t v = b.SrcValue(r);
       if (unlikely(ValuePort(v) != in_port)) {
-        if (w.macs->Upsert(key, PackMacValue(in_port, now_ms))) c.tenants[tenant].moved++;
+        if (w.macs->Upsert(key, PackMacValue(in_port, now_ms)))
+          c.tenants[tenant].moved += b.RunLength(r);
       } else if (unlikely(now_ms - ValueSeenMs(v) >= kRefreshMs)) {
         w.macs->Upsert(key, PackMacValue(in_port, now_ms));
       }
       continue;
     }
-    // Several packets of one new source in a burst: learn it once.
+    // Several runs of one new source in a burst: learn it once.
     if (key == last_learned) continue;
     last_learned = key;
     uint32_t limit = s.tenants[tenant].mac_limit;
@@ -94,34 +109,68 @@ void L2LookupAndLearn(WorkerContext& w, const Snapshot& s, uint16_t in_port, L2B
 
 void L2Forward(WorkerContext& w, const Snapshot& s, uint16_t in_port, L2Burst& b) {
   WorkerCounters& c = *w.counters;
-  for (uint16_t i = 0; i < b.count; ++i) {
-    rte_mbuf* m = b.pkts[i];
-    const uint16_t tenant = b.tenant[i];
-    if (MacIsGroup(b.dst[i]) || !b.DstHit(i)) {
-      Flood(w, s, in_port, tenant, m, b.tagged[i]);
+  // The TX buffer being appended to, its count kept in a register and
+  // written back before anything else may touch the buffers (flood, flush).
+  TxBuffer* tb = nullptr;
+  uint16_t tb_port = 0, tb_count = 0;
+  auto sync_tx = [&] {
+    if (tb != nullptr) tb->count = tb_count;
+    tb = nullptr;
+  };
+  auto drop_run = [&](uint16_t r, DropReason why) {
+    for (uint16_t p = b.run_start[r]; p < b.run_start[r + 1]; ++p) {
+      c.Drop(why, in_port, b.tenant[r]);
+      rte_pktmbuf_free(b.pkts[p]);
+    }
+  };
+  // One decision per run (the same destination key and tag state).
+  for (uint16_t r = 0; r < b.runs; ++r) {
+    const uint16_t tenant = b.tenant[r];
+    const bool tagged = b.tagged[r];
+    if (MacIsGroup(b.dst[r]) || !b.DstHit(r)) {
+      sync_tx();
+      for (uint16_t p = b.run_start[r]; p < b.run_start[r + 1]; ++p)
+        Flood(w, s, in_port, tenant, b.pkts[p], tagged);
       continue;
     }
-    const uint16_t out = ValuePort(b.values[b.count + i]);
+    const uint16_t out = ValuePort(b.DstValue(r));
     if (unlikely(out == in_port)) {
-      c.Drop(DropReason::SAME_PORT, in_port, tenant);
-      rte_pktmbuf_free(m);
+      drop_run(r, DropReason::SAME_PORT);
       continue;
     }
     const PortConfig& oc = s.ports[out];
     const uint16_t vid = oc.present ? oc.EgressVlan(tenant) : kNotMember;
     if (unlikely(vid == kNotMember)) {
-      c.Drop(DropReason::STALE_MAC, in_port, tenant);
-      rte_pktmbuf_free(m);
+      drop_run(r, DropReason::STALE_MAC);
       continue;
     }
-    if (unlikely(!VlanEgress(m, b.tagged[i], vid))) {
-      c.Drop(DropReason::VLAN_PUSH_FAILED, in_port, tenant);
-      rte_pktmbuf_free(m);
-      continue;
+    // Enqueue (core/tx.h), with the count in a register.
+    if (tb == nullptr || tb_port != out) {
+      sync_tx();
+      tb = &w.tx[out];
+      tb_port = out;
+      tb_count = tb->count;
+      w.dirty |= uint64_t{1} << out;
     }
-    c.tenants[tenant].unicast++;
-    Enqueue(w, s, out, m);
+    uint64_t unicast = 0;
+    for (uint16_t p = b.run_start[r]; p < b.run_start[r + 1]; ++p) {
+      rte_mbuf* m = b.pkts[p];
+      if (unlikely(!VlanEgress(m, tagged, vid))) {
+        c.Drop(DropReason::VLAN_PUSH_FAILED, in_port, tenant);
+        rte_pktmbuf_free(m);
+        continue;
+      }
+      ++unicast;
+      tb->pkts[tb_count++] = m;
+      if (unlikely(tb_count == kTxBufferSize)) {
+        tb->count = tb_count;
+        FlushPort(w, s, out);
+        tb_count = 0;
+      }
+    }
+    c.tenants[tenant].unicast += unicast;
   }
+  sync_tx();
 }
 
 }  // namespace switchyard

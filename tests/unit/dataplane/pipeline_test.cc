@@ -241,5 +241,50 @@ TEST_F(PipelineTest, PortRemovedFromConfigIsDroppedAtIngress) {
   EXPECT_TRUE(Out(2).empty());
 }
 
+// A burst is processed in runs of packets with the same header (one parse,
+// one lookup, one decision per run): everything observable must still be
+// per packet, in order, and a different packet must break the run.
+TEST_F(PipelineTest, RunsOfOneFlowBehaveLikeSinglePackets) {
+  Send(0, {Frame(kBroadcast, kMacA)});
+  Free(Out(1));
+  Free(Out(3));
+  Send(3, {Frame(kBroadcast, kMacB, 100)});
+  Free(Out(0));
+  Free(Out(1));
+  const uint64_t uni0 = h_->counters->tenants[1].unicast;
+  rte_mbuf* runt = Frame(kMacB, kMacA, -1, 64);
+  rte_pktmbuf_trim(runt, 50);  // 14 bytes: parses, but too short to join a run
+  rte_mbuf* odd = Frame(kMacB, kMacA, -1, 64);
+  rte_pktmbuf_mtod(odd, uint8_t*)[16] = 0x99;  // same MACs, other bytes after them
+  std::vector<rte_mbuf*> burst = {Frame(kMacB, kMacA), Frame(kMacB, kMacA),
+                                  Frame(kBroadcast, kMacA, 7),  // dropped mid-run
+                                  Frame(kMacB, kMacA), runt, odd, Frame(kMacC, kMacA),
+                                  Frame(kMacB, kMacA)};
+  std::vector<rte_mbuf*> sent = burst;
+  Send(0, burst);
+  auto p3 = Out(3);
+  // All to B on the trunk, tagged 100, in order; C is unknown: flooded.
+  ASSERT_EQ(p3.size(), 7u);
+  EXPECT_EQ(p3[0], sent[0]);
+  EXPECT_EQ(p3[1], sent[1]);
+  EXPECT_EQ(p3[2], sent[3]);
+  EXPECT_EQ(p3[3], sent[4]);
+  EXPECT_EQ(p3[4], sent[5]);
+  EXPECT_EQ(p3[6], sent[7]);
+  for (auto* m : p3) EXPECT_EQ(Vlan(m), 100);
+  auto p1 = Out(1);
+  ASSERT_EQ(p1.size(), 1u);  // the flooded copy of A -> C
+  EXPECT_EQ(h_->counters->tenants[1].unicast - uni0, 6u);
+  EXPECT_EQ(Drops(DropReason::VLAN_NOT_ALLOWED), 1u);
+  EXPECT_EQ(h_->counters->ports[0].rx_packets, 9u);
+  Free(p3);
+  Free(p1);
+  // A burst of one source that moved: counted per packet, as before.
+  Send(1, {Frame(kBroadcast, kMacA, 30), Frame(kBroadcast, kMacA, 30),
+           Frame(kBroadcast, kMacA, 30)});
+  EXPECT_EQ(h_->counters->tenants[1].moved, 3u);
+  for (uint16_t p = 0; p < 5; ++p) Free(Out(p));
+}
+
 }  // namespace
 }  // namespace switchyard
