@@ -33,6 +33,18 @@ struct SharedTxLocks {
   }
 };
 
+// The last MAC lookup of a burst from one input port, reused while the
+// table's generation is unchanged and the next burst asks for the same keys
+// (a port's traffic is often the same few flows, burst after burst).
+constexpr uint32_t kLookupCacheKeys = 4;
+struct LookupCache {
+  uint64_t generation = ~uint64_t{0};
+  uint32_t n = 0;
+  uint64_t hits = 0;
+  uint64_t keys[kLookupCacheKeys];
+  uint64_t values[kLookupCacheKeys];
+};
+
 struct WorkerContext {
   uint16_t index = 0;        // 0..workers-1, also the RCU thread id
   uint16_t worker_count = 1;
@@ -41,6 +53,7 @@ struct WorkerContext {
   SharedTxLocks* tx_locks = nullptr;
   WorkerCounters* counters = nullptr;
   std::array<TxBuffer, kMaxPorts> tx{};
+  std::array<LookupCache, kMaxPorts> lookup_cache{};
   // Bit per port with buffered packets, so a flush touches only those.
   uint64_t dirty = 0;
   static_assert(kMaxPorts <= 64);

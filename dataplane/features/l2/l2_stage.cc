@@ -69,7 +69,26 @@ void L2LookupAndLearn(WorkerContext& w, const Snapshot& s, uint16_t in_port, L2B
     if (b.keys[i] != uniq[u]) uniq[++u] = b.keys[i];
     b.slot[i] = static_cast<uint8_t>(u);
   }
-  b.hits = w.macs->LookupBulk(uniq, u + 1, b.uniq_values);
+  const uint32_t nu = u + 1;
+  LookupCache& lc = w.lookup_cache[in_port];
+  const uint64_t generation = w.macs->Generation();  // before the lookup
+  bool cached = nu <= kLookupCacheKeys && lc.n == nu && lc.generation == generation;
+  for (uint32_t i = 0; cached && i < nu; ++i) cached = lc.keys[i] == uniq[i];
+  if (cached) {
+    b.hits = lc.hits;
+    for (uint32_t i = 0; i < nu; ++i) b.uniq_values[i] = lc.values[i];
+  } else {
+    b.hits = w.macs->LookupBulk(uniq, nu, b.uniq_values);
+    if (nu <= kLookupCacheKeys) {
+      lc.generation = generation;
+      lc.n = nu;
+      lc.hits = b.hits;
+      for (uint32_t i = 0; i < nu; ++i) {
+        lc.keys[i] = uniq[i];
+        lc.values[i] = b.uniq_values[i];
+      }
+    }
+  }
 
   // What each packet of a run would do is what its first packet does: the
   // later ones find the entry as the lookup left it (a move or a refresh

@@ -53,7 +53,9 @@ uint64_t MacTable::LookupBulk(const MacHashKey* keys, uint32_t n, uint64_t* valu
 }
 
 bool MacTable::Upsert(MacHashKey key, uint64_t value) {
-  return rte_hash_add_key_data(hash_, &key, reinterpret_cast<void*>(value)) == 0;
+  const bool ok = rte_hash_add_key_data(hash_, &key, reinterpret_cast<void*>(value)) == 0;
+  Changed();
+  return ok;
 }
 
 void MacTable::ForEach(const std::function<void(const MacRecord&)>& fn) const {
@@ -74,7 +76,9 @@ uint32_t MacTable::Remove(const std::function<bool(const MacRecord&)>& match) {
   });
   uint32_t removed = 0;
   for (MacHashKey k : doomed) {
-    if (rte_hash_del_key(hash_, &k) >= 0) {
+    const int32_t rc = rte_hash_del_key(hash_, &k);
+    Changed();
+    if (rc >= 0) {
       ++removed;
       uint16_t t = KeyTenant(k);
       uint32_t c = tenant_count_[t].load(std::memory_order_relaxed);

@@ -77,9 +77,19 @@ class MacTable {
   }
   uint32_t capacity() const { return capacity_; }
 
+  // Bumped after every change to the table (learn, move, refresh, delete),
+  // with release order: a worker that read generation G before a lookup may
+  // reuse that lookup's answer for as long as the generation is still G.
+  uint64_t Generation() const { return generation_.load(std::memory_order_acquire); }
+
  private:
+  void Changed() { generation_.fetch_add(1, std::memory_order_release); }
+
   rte_hash* hash_ = nullptr;
   uint32_t capacity_;
+  // Own cache line: read by every worker per burst, written only on change.
+  alignas(64) std::atomic<uint64_t> generation_{0};
+  char pad_[64 - sizeof(std::atomic<uint64_t>)];
   std::unique_ptr<std::atomic<uint32_t>[]> tenant_count_;
 };
 
