@@ -735,6 +735,93 @@ def cmd_multicore(args):
     return 0
 
 
+# --- markdown report -----------------------------------------------------------------------
+
+def cmd_report(args):
+    """Markdown tables from the JSON results in a directory (docs/performance.md)."""
+    d = args.dir
+    out = []
+
+    def load(name):
+        path = os.path.join(d, name)
+        if not os.path.exists(path):
+            return None
+        with open(path) as f:
+            return json.load(f)
+
+    def md(headers, rows):
+        lines = ["| " + " | ".join(headers) + " |", "|" + "---|" * len(headers)]
+        lines += ["| " + " | ".join(str(c) for c in r) + " |" for r in rows]
+        return "\n".join(lines)
+
+    doc = load("vhost-loop.json")
+    if doc:
+        m = doc["machine"]
+        out.append(f"### vhost-user loop ({m['date']}, {m['cpu']}, {m['cpus']} CPUs, "
+                   f"DPDK {m['dpdk']}, commit {m['commit']}; {doc['runs']} runs of "
+                   f"{doc['seconds']:g} s, medians)\n")
+        rows = []
+        for s in doc["summary"]:
+            if "todo" in s:
+                rows.append([s["scenario"], s["desc"], "-", "-", "-", "-", f">= {s['target']:.2f}",
+                             "not built yet"])
+                continue
+            rows.append([s["scenario"], s.get("desc", "dpdk-testpmd io, the bare forwarder"),
+                         f"{fmt(s['mpps'])} ({fmt(s.get('mpps_min'))}..{fmt(s.get('mpps_max'))})",
+                         fmt(s.get("cycles_per_packet"), ".0f"), fmt(s.get("ratio"), ".3f"),
+                         fmt(s.get("cycles_ratio"), ".3f"),
+                         f">= {s['target']:.2f}" if s.get("target") else "",
+                         {True: "met", False: "**missed**"}.get(s.get("met"), "")])
+        out.append(md(["scenario", "what", "Mpps (min..max)", "busy cyc/pkt", "ratio (Mpps)",
+                       "ratio (cycles)", "target", ""], rows))
+        out.append("")
+    for name in ("sweep-macs.json", "sweep-tenants.json"):
+        doc = load(name)
+        if not doc:
+            continue
+        m = doc["machine"]
+        out.append(f"### Sweep: {doc['desc']} ({m['date']}, commit {m['commit']}, "
+                   f"{'hugepages' if doc.get('huge') else 'no hugepages'})\n")
+        rows = [[s["x"], fmt(s.get("mpps")), fmt(s.get("cycles_per_packet"), ".1f"),
+                 fmt(s.get("growth")), fmt(s.get("baseline_mpps")),
+                 fmt(s.get("baseline_cycles_per_packet"), ".1f"), fmt(s.get("ratio"), ".3f"),
+                 s.get("check", "")] for s in doc["summary"]]
+        out.append(md([doc["xlabel"], "Mpps", "busy cyc/pkt", "cyc/pkt vs first point",
+                       "bare Mpps", "bare cyc/pkt", "ratio", "check"], rows))
+        g = doc.get("growth")
+        if g:
+            out.append(f"\nCycles per packet grow {g['factor']:.2f}x from {g['from']:,} to "
+                       f"{g['to']:,}" + (f" (target <= {g['max']}x: "
+                                         f"{'met' if g['factor'] <= g['max'] else 'missed'})"
+                                         if g.get("max") else "") + ".")
+        out.append(f"\n![{name}]({os.path.splitext(name)[0]}.png)\n")
+    doc = load("open.json")
+    if doc:
+        m = doc["machine"]
+        out.append(f"### Open loop rows ({m['date']}, commit {m['commit']})\n")
+        rows = []
+        for s in doc["summary"]:
+            if "todo" in s:
+                rows.append([s["scenario"], "-", "-", "-", "-", "-", "not built yet"])
+                continue
+            rows.append([s["scenario"] + " — " + s.get("desc", ""), fmt(s.get("mpps")),
+                         fmt(s.get("cycles_per_packet"), ".1f"), fmt(s.get("baseline_mpps")),
+                         fmt(s.get("baseline_cycles_per_packet"), ".1f"), fmt(s.get("ratio"), ".3f"),
+                         s.get("check", "")])
+        out.append(md(["scenario", "Mpps", "busy cyc/pkt", "bare Mpps", "bare cyc/pkt", "ratio",
+                       "check"], rows))
+        out.append("")
+    doc = load("micro.json")
+    if doc:
+        m = doc["machine"]
+        out.append(f"### Stage micro-benchmarks ({m['date']}, commit {m['commit']})\n")
+        out.append(md(["benchmark", "cycles/packet (median of 3)"],
+                      [[r["name"], fmt(r["cycles_per_packet"], ".1f")] for r in doc["summary"]]))
+        out.append("")
+    print("\n".join(out))
+    return 0
+
+
 # --- main --------------------------------------------------------------------------------------
 
 def main():
@@ -777,16 +864,23 @@ def main():
     p = sub.add_parser("multicore", help="2 workers: correctness (not scaling) check")
     common(p, 3, 1)
     p = sub.add_parser("smoke", help="CI: a few seconds, checks JSON")
+    p = sub.add_parser("report", help="markdown tables from a results dir")
+    p.add_argument("dir")
     p = sub.add_parser("plot", help="redraw a sweep plot from its JSON")
     p.add_argument("json")
     args = ap.parse_args()
     args.build = os.path.abspath(args.build)
+    # SIGTERM unwinds like Ctrl-C, so every started process is stopped.
+    import signal
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     if args.out is None:
         args.out = os.path.join(REPO, "bench-results",
                                 time.strftime("%Y%m%d-%H%M%S") + "-" + args.cmd)
     if args.cmd == "plot":
         plot(args.json)
         return 0
+    if args.cmd == "report":
+        return cmd_report(args)
     pin_self()
     if not args.no_wait and args.cmd != "smoke":
         wait_machine_quiet(log=log)
