@@ -24,14 +24,16 @@
 
 namespace switchyard::testing {
 
-// A real EAL without hugepages, PCI or telemetry, on lcore 0, with a file
-// prefix of its own so several binaries run side by side. Exits on failure:
+// A real EAL without hugepages, PCI or telemetry, on lcore 0 (`lcores` may
+// pin it: "0@3"), with a file prefix of its own so several binaries run side
+// by side. Exits on failure:
 // nothing that needs it could run.
-inline void InitEal(const char* program, unsigned memory_mb = 256) {
+inline void InitEal(const char* program, unsigned memory_mb = 256,
+                    const std::string& lcores = "0") {
   std::vector<std::string> args = {program, "--no-huge", "-m", std::to_string(memory_mb),
                                    "--no-pci", "--file-prefix",
                                    std::string(program) + "-" + std::to_string(getpid()),
-                                   "--lcores", "0", "--log-level", "*:error", "--no-telemetry"};
+                                   "--lcores", lcores, "--log-level", "*:error", "--no-telemetry"};
   std::vector<char*> argv;
   for (auto& a : args) argv.push_back(a.data());
   if (rte_eal_init(static_cast<int>(argv.size()), argv.data()) < 0) {

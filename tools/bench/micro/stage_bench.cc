@@ -30,6 +30,7 @@
 #include "features/l2/eth_parse.h"
 #include "features/l2/mac_table.h"
 #include "features/vlan/vlan_stage.h"
+#include "testing/fixtures.h"
 
 namespace switchyard {
 namespace {
@@ -46,80 +47,27 @@ rte_mempool* Pool() {
   return p;
 }
 
-// A 64-byte frame (60 with no tag + room), optionally tagged.
 void WriteFrame(rte_mbuf* m, uint64_t dst, uint64_t src, int vlan) {
-  rte_pktmbuf_reset(m);
-  const uint16_t len = 64;
-  uint8_t* p = reinterpret_cast<uint8_t*>(rte_pktmbuf_append(m, len));
-  if (p == nullptr) return;
-  std::memset(p, 0, len);
-  for (int i = 0; i < 6; ++i) {
-    p[i] = static_cast<uint8_t>(dst >> (8 * (5 - i)));
-    p[6 + i] = static_cast<uint8_t>(src >> (8 * (5 - i)));
-  }
-  size_t off = 12;
-  if (vlan >= 0) {
-    p[12] = 0x81;
-    p[13] = 0x00;
-    p[14] = static_cast<uint8_t>(vlan >> 8);
-    p[15] = static_cast<uint8_t>(vlan & 0xff);
-    off = 16;
-  }
-  p[off] = 0x08;
-  p[off + 1] = 0x00;
+  testing::WriteFrame(m, dst, src, vlan);
 }
 
 // Ports: 0 access red, 1 access red, 2 trunk 100=red. Tenant red = 1.
-struct Fixture {
-  SharedTxLocks locks;
-  std::unique_ptr<MacTable> macs;
-  std::unique_ptr<WorkerCounters> counters = std::make_unique<WorkerCounters>();
-  WorkerContext ctx;
+struct Fixture : testing::WorkerHarness {
   std::unique_ptr<Snapshot> snap;
 
-  explicit Fixture(uint32_t capacity = 4096) {
-    static int n = 0;
-    std::string name = "bench_macs_" + std::to_string(n++);
-    macs = std::make_unique<MacTable>(name.c_str(), capacity, nullptr);
-    ctx.pool = Pool();
-    ctx.macs = macs.get();
-    ctx.tx_locks = &locks;
-    ctx.counters = counters.get();
-    TenantMap tenants;
-    v1::Tenant red;
-    red.set_name("red");
-    red.set_id(1);
-    red.set_mac_limit(1u << 20);
-    tenants["red"] = red;
+  explicit Fixture(uint32_t capacity = 4096) : WorkerHarness(Pool(), capacity) {
+    TenantMap tenants{{"red", testing::MakeTenant("red", 1, 0, 1u << 20)}};
     PortMap ports;
-    for (uint16_t pid : {0, 1}) {
-      PlacedPort p;
-      p.spec.set_name(pid == 0 ? "p0" : "p1");
-      p.spec.set_role(v1::PORT_ROLE_ACCESS);
-      p.spec.set_tenant("red");
-      p.port_id = pid;
-      ports[p.spec.name()] = p;
-    }
-    PlacedPort trunk;
-    trunk.spec.set_name("p2");
-    trunk.spec.set_role(v1::PORT_ROLE_TRUNK);
-    auto* m = trunk.spec.add_trunk();
-    m->set_vlan(100);
-    m->set_tenant("red");
-    trunk.port_id = 2;
-    ports["p2"] = trunk;
+    testing::AddPort(ports, testing::AccessPort("p0", 0, "red"));
+    testing::AddPort(ports, testing::AccessPort("p1", 1, "red"));
+    testing::AddPort(ports, testing::TrunkPort("p2", 2, {{100, "red"}}));
     snap = BuildSnapshot(1, tenants, ports, 1);
-  }
-  ~Fixture() {
-    for (auto& b : ctx.tx) {
-      rte_pktmbuf_free_bulk(b.pkts, b.count);
-      b.count = 0;
-    }
   }
   void Learn(uint64_t mac, uint16_t port) {
     macs->Upsert(MakeMacHashKey(1, mac), PackMacValue(port, 1000));
   }
-  // Packets the pipeline put on `port`'s TX buffer, taken out.
+  // Packets the pipeline put on `port`'s TX buffer, taken out (no
+  // allocation: this runs between measured bursts).
   uint16_t Take(uint16_t port, rte_mbuf** out) {
     TxBuffer& b = ctx.tx[port];
     uint16_t n = b.count;
@@ -325,16 +273,7 @@ int main(int argc, char** argv) {
       }
     }
   }
-  std::vector<std::string> args = {"stage_bench", "--no-huge", "-m", "1024", "--no-pci",
-                                   "--file-prefix", "bench-" + std::to_string(getpid()),
-                                   "--lcores", "0@" + std::to_string(cpu), "--log-level",
-                                   "*:error", "--no-telemetry"};
-  std::vector<char*> eal;
-  for (auto& a : args) eal.push_back(a.data());
-  if (rte_eal_init(static_cast<int>(eal.size()), eal.data()) < 0) {
-    std::fprintf(stderr, "EAL initialisation failed\n");
-    return 1;
-  }
+  switchyard::testing::InitEal("stage_bench", 1024, "0@" + std::to_string(cpu));
   if (switchyard::Pool() == nullptr) {
     std::fprintf(stderr, "cannot create the mbuf pool\n");
     return 1;
