@@ -131,8 +131,10 @@ std::vector<uint16_t> Dataplane::PlaceRxQueues(uint16_t queues) const {
   return out;
 }
 
-void Dataplane::FlushWhere(const std::function<bool(const MacRecord&)>& match) {
-  housekeeping_.Run([&] { macs_->Remove(match); });
+uint32_t Dataplane::FlushWhere(const std::function<bool(const MacRecord&)>& match) {
+  uint32_t removed = 0;
+  housekeeping_.Run([&] { removed = macs_->Remove(match); });
+  return removed;
 }
 
 uint32_t Dataplane::Reconcile(const TenantMap& tenants,
@@ -147,13 +149,12 @@ uint32_t Dataplane::Reconcile(const TenantMap& tenants,
       flush_tenants.push_back(static_cast<uint16_t>(old.id()));
     if (it == tenants.end() || !SameConfig(it->second, old)) ++changed;
   }
-  WorkerCounters* sum = nullptr;
-  std::unique_ptr<WorkerCounters> sum_holder;
+  // Summed at most once, and only if an id is (re)assigned.
+  std::unique_ptr<WorkerCounters> sum;
   auto counters_now = [&]() -> WorkerCounters& {
-    if (sum == nullptr) {
-      sum_holder = std::make_unique<WorkerCounters>();
-      SumCounters(sum_holder.get());
-      sum = sum_holder.get();
+    if (!sum) {
+      sum = std::make_unique<WorkerCounters>();
+      SumCounters(sum.get());
     }
     return *sum;
   };

@@ -69,7 +69,9 @@ class Dataplane {
   void Publish(uint64_t generation);
   // Workers for a new port's RX queues, by queue id.
   std::vector<uint16_t> PlaceRxQueues(uint16_t queues) const;
-  void FlushWhere(const std::function<bool(const MacRecord&)>& match);
+  // Any control thread: remove matching MACs on the housekeeping thread;
+  // how many were removed.
+  uint32_t FlushWhere(const std::function<bool(const MacRecord&)>& match);
   void Tick();  // housekeeping thread
   uint64_t NowMs() const;
   // Sum of every worker's counters (1 MB: callers keep it on the heap).

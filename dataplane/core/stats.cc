@@ -138,13 +138,9 @@ uint32_t Dataplane::FlushMacs(const v1::FlushMacsRequest& req) {
       port = it == ports_.end() ? kMaxPorts : it->second.port_id;
     }
   }
-  uint32_t removed = 0;
-  housekeeping_.Run([&] {
-    removed = macs_->Remove([&](const MacRecord& r) {
-      return (!tenant || r.tenant == *tenant) && (!port || r.port == *port);
-    });
+  return FlushWhere([&](const MacRecord& r) {
+    return (!tenant || r.tenant == *tenant) && (!port || r.port == *port);
   });
-  return removed;
 }
 
 }  // namespace switchyard
