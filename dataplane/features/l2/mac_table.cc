@@ -80,9 +80,12 @@ uint32_t MacTable::Remove(const std::function<bool(const MacRecord&)>& match) {
     Changed();
     if (rc >= 0) {
       ++removed;
-      uint16_t t = KeyTenant(k);
-      uint32_t c = tenant_count_[t].load(std::memory_order_relaxed);
-      if (c > 0) tenant_count_[t].store(c - 1, std::memory_order_relaxed);
+      // Workers fetch_add on the same counter meanwhile: decrement
+      // atomically (never below zero) so none of their learns is lost.
+      std::atomic<uint32_t>& count = tenant_count_[KeyTenant(k)];
+      uint32_t c = count.load(std::memory_order_relaxed);
+      while (c > 0 && !count.compare_exchange_weak(c, c - 1, std::memory_order_relaxed)) {
+      }
     }
   }
   return removed;
