@@ -75,7 +75,15 @@ RXT=$(echo "$S2" | jpath "n(tenant('red').get('rx_packets'))")
 log "tenant red: rx $RXT, unicast $UNICAST, flooded $FLOODED"
 assert_ge "tenant red unicast" 10000 "$UNICAST"
 # Flooding only until both MACs are learned: a few bursts at most.
-assert_le "tenant red flooded" 1024 "$FLOODED"
+# Once both MACs are learned nothing is flooded: none in the measured window.
+assert_eq "tenant red flooded during the measured window" 0 \
+  "$(( FLOODED - $(echo "$S1" | jpath "n(tenant('red').get('flooded'))") ))"
+# Before that, only the first bursts. With two workers sharing one CPU the
+# worker that would learn the other port's MAC may wait a scheduler slice
+# (~10 ms, ~20k packets flooded meanwhile), so the bound is for one worker.
+if [ "$E2E_WORKERS" -eq 1 ]; then
+  assert_le "tenant red flooded" 1024 "$FLOODED"
+fi
 assert_eq "tenant red learned" 2 "$(echo "$S2" | jpath "n(tenant('red').get('learned'))")"
 PPS=$(echo "$S1
 $S2 $t1 $t2" | "$PY" -c '
