@@ -75,6 +75,7 @@ void ProcessBurst(WorkerContext& w, const Snapshot& s, uint16_t in_port, rte_mbu
     TenantCounters& tc = c.tenants[run_tenant];
     tc.rx_packets += run_packets;
     tc.rx_bytes += run_bytes;
+    burst.bytes[burst.runs - 1] = static_cast<uint32_t>(run_bytes);
     run_packets = run_bytes = 0;
   };
 

@@ -17,8 +17,7 @@ inline void FlushPort(WorkerContext& w, const Snapshot& s, uint16_t port) {
   uint16_t queue = w.index < pc.tx_queues ? w.index
                                           : static_cast<uint16_t>(w.index % pc.tx_queues);
   bool shared = pc.tx_queues < w.worker_count;
-  uint64_t bytes = 0;
-  for (uint16_t i = 0; i < b.count; ++i) bytes += rte_pktmbuf_pkt_len(b.pkts[i]);
+  uint64_t bytes = b.bytes;
   if (shared) rte_spinlock_lock(&w.tx_locks->locks[port][queue]);
   uint16_t sent = rte_eth_tx_burst(port, queue, b.pkts, b.count);
   if (shared) rte_spinlock_unlock(&w.tx_locks->locks[port][queue]);
@@ -33,6 +32,7 @@ inline void FlushPort(WorkerContext& w, const Snapshot& s, uint16_t port) {
   pcnt.tx_packets += sent;
   pcnt.tx_bytes += bytes;
   b.count = 0;
+  b.bytes = 0;
 }
 
 inline void FlushAll(WorkerContext& w, const Snapshot& s) {
@@ -49,6 +49,7 @@ inline void Enqueue(WorkerContext& w, const Snapshot& s, uint16_t port, rte_mbuf
   TxBuffer& b = w.tx[port];
   w.dirty |= uint64_t{1} << port;
   b.pkts[b.count++] = m;
+  b.bytes += rte_pktmbuf_pkt_len(m);
   if (unlikely(b.count == kTxBufferSize)) FlushPort(w, s, port);
 }
 

@@ -20,6 +20,10 @@ constexpr uint16_t kTxBufferSize = 64;
 
 struct TxBuffer {
   uint16_t count = 0;
+  // Sum of the buffered packets' lengths, kept as they are appended (the
+  // forwarding stage knows them per run), so a flush need not walk every
+  // mbuf again just to count bytes.
+  uint32_t bytes = 0;
   rte_mbuf* pkts[kTxBufferSize];
 };
 

@@ -130,17 +130,33 @@ struct WorkerHarness {
   }
   ~WorkerHarness() { FreeTx(); }
 
+  // Every path that buffers a packet keeps the buffer's byte count; a
+  // mismatch aborts (unit tests and the fuzzer alike).
+  static void CheckBytes(const TxBuffer& b, uint16_t port) {
+    uint32_t bytes = 0;
+    for (uint16_t i = 0; i < b.count; ++i) bytes += rte_pktmbuf_pkt_len(b.pkts[i]);
+    if (b.bytes != bytes) {
+      std::fprintf(stderr, "TX buffer of port %u counts %u bytes, holds %u\n", port, b.bytes,
+                   bytes);
+      std::abort();
+    }
+  }
+
   // Packets waiting on a port's TX buffer, taken out of it.
   std::vector<rte_mbuf*> TakeTx(uint16_t port) {
     TxBuffer& b = ctx.tx[port];
+    CheckBytes(b, port);
     std::vector<rte_mbuf*> v(b.pkts, b.pkts + b.count);
     b.count = 0;
+    b.bytes = 0;
     return v;
   }
   void FreeTx() {
     for (auto& b : ctx.tx) {
+      CheckBytes(b, static_cast<uint16_t>(&b - ctx.tx.data()));
       rte_pktmbuf_free_bulk(b.pkts, b.count);
       b.count = 0;
+      b.bytes = 0;
     }
     ctx.dirty = 0;
   }

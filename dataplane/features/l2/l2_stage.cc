@@ -128,12 +128,17 @@ void L2LookupAndLearn(WorkerContext& w, const Snapshot& s, uint16_t in_port, L2B
 
 void L2Forward(WorkerContext& w, const Snapshot& s, uint16_t in_port, L2Burst& b) {
   WorkerCounters& c = *w.counters;
-  // The TX buffer being appended to, its count kept in a register and
-  // written back before anything else may touch the buffers (flood, flush).
+  // The TX buffer being appended to, its count and bytes kept in registers
+  // and written back before anything else may touch the buffers (flood,
+  // flush).
   TxBuffer* tb = nullptr;
   uint16_t tb_port = 0, tb_count = 0;
+  uint32_t tb_bytes = 0;
   auto sync_tx = [&] {
-    if (tb != nullptr) tb->count = tb_count;
+    if (tb != nullptr) {
+      tb->count = tb_count;
+      tb->bytes = tb_bytes;
+    }
     tb = nullptr;
   };
   auto drop_run = [&](uint16_t r, DropReason why) {
@@ -163,30 +168,41 @@ void L2Forward(WorkerContext& w, const Snapshot& s, uint16_t in_port, L2Burst& b
       drop_run(r, DropReason::STALE_MAC);
       continue;
     }
-    // Enqueue (core/tx.h), with the count in a register.
+    // Enqueue (core/tx.h), with the count and bytes in registers.
     if (tb == nullptr || tb_port != out) {
       sync_tx();
       tb = &w.tx[out];
       tb_port = out;
       tb_count = tb->count;
+      tb_bytes = tb->bytes;
       w.dirty |= uint64_t{1} << out;
     }
-    uint64_t unicast = 0;
+    // The whole run fits in the buffer, so its bytes are added at once
+    // (a buffer fills within one burst only through flood copies).
+    if (unlikely(tb_count + b.RunLength(r) > kTxBufferSize)) {
+      tb->count = tb_count;
+      tb->bytes = tb_bytes;
+      FlushPort(w, s, out);
+      tb_count = 0;
+      tb_bytes = 0;
+    }
+    // What the tag edit does to every packet's length.
+    const int32_t edit = tagged ? (vid == 0 ? -static_cast<int32_t>(kVlanTagLen) : 0)
+                                : (vid == 0 ? 0 : static_cast<int32_t>(kVlanTagLen));
+    uint32_t unicast = 0, failed_bytes = 0;
     for (uint16_t p = b.run_start[r]; p < b.run_start[r + 1]; ++p) {
       rte_mbuf* m = b.pkts[p];
       if (unlikely(!VlanEgress(m, tagged, vid))) {
+        failed_bytes += rte_pktmbuf_pkt_len(m);  // unedited
         c.Drop(DropReason::VLAN_PUSH_FAILED, in_port, tenant);
         rte_pktmbuf_free(m);
         continue;
       }
       ++unicast;
       tb->pkts[tb_count++] = m;
-      if (unlikely(tb_count == kTxBufferSize)) {
-        tb->count = tb_count;
-        FlushPort(w, s, out);
-        tb_count = 0;
-      }
     }
+    tb_bytes += b.bytes[r] - failed_bytes +
+                static_cast<uint32_t>(edit * static_cast<int32_t>(unicast));
     c.tenants[tenant].unicast += unicast;
   }
   sync_tx();

@@ -27,6 +27,7 @@ struct L2Burst {
   uint16_t tenant[kBurstSize];
   bool tagged[kBurstSize];   // a tag is in the frames' bytes
   MacKey dst[kBurstSize];
+  uint32_t bytes[kBurstSize];  // the run's packets' lengths, summed
   // keys[0..runs) sources, keys[runs..2*runs) destinations.
   MacHashKey keys[2 * kBurstSize];
   // Consecutive equal keys are looked up once: key i's result is

@@ -286,5 +286,38 @@ TEST_F(PipelineTest, RunsOfOneFlowBehaveLikeSinglePackets) {
   for (uint16_t p = 0; p < 5; ++p) Free(Out(p));
 }
 
+// A frame shared with someone else (refcount 2) cannot take a pushed tag:
+// dropped by reason, and the TX buffer counts only what it holds (the
+// harness checks its byte count on every Out).
+TEST_F(PipelineTest, TagPushOnASharedFrameIsDropped) {
+  Send(3, {Frame(kBroadcast, kMacB, 100)});
+  for (uint16_t p = 0; p < 5; ++p) Free(Out(p));
+  rte_mbuf* shared = Frame(kMacB, kMacA);
+  rte_mbuf_refcnt_update(shared, 1);
+  Send(0, {Frame(kMacB, kMacA), shared, Frame(kMacB, kMacA)});
+  auto p3 = Out(3);
+  ASSERT_EQ(p3.size(), 2u);
+  EXPECT_EQ(rte_pktmbuf_pkt_len(p3[0]), 68u);
+  EXPECT_EQ(Drops(DropReason::VLAN_PUSH_FAILED), 1u);
+  EXPECT_EQ(rte_mbuf_refcnt_read(shared), 1);  // our reference was dropped
+  rte_pktmbuf_free(shared);
+  Free(p3);
+  for (uint16_t p = 0; p < 5; ++p) Free(Out(p));
+}
+
+// Unicast runs and flood copies into one port's buffer within a burst.
+TEST_F(PipelineTest, TxBufferKeepsItsByteCountAcrossRunsAndFloods) {
+  Send(3, {Frame(kBroadcast, kMacB, 100)});
+  for (uint16_t p = 0; p < 5; ++p) Free(Out(p));
+  std::vector<rte_mbuf*> burst;
+  for (int i = 0; i < 30; ++i)
+    burst.push_back(i % 3 == 2 ? Frame(kBroadcast, kMacA, -1, 100) : Frame(kMacB, kMacA, -1, 64 + i));
+  Send(0, burst);
+  auto p3 = Out(3);
+  EXPECT_EQ(p3.size(), 30u);
+  Free(p3);
+  for (uint16_t p = 0; p < 5; ++p) Free(Out(p));
+}
+
 }  // namespace
 }  // namespace switchyard
