@@ -11,8 +11,9 @@ namespace switchyard {
 
 namespace {
 
-// Packet data is prefetched 3 packets ahead, mbuf headers (needed to find
-// the data) 6 ahead.
+// On ports whose frames arrive by DMA (PortConfig::rx_prefetch), packet data
+// is prefetched 3 packets ahead, mbuf headers (needed to find the data) 6
+// ahead.
 constexpr uint16_t kPrefetchAhead = 3;
 constexpr uint16_t kPrefetchHeaderAhead = 6;
 
@@ -79,13 +80,19 @@ void ProcessBurst(WorkerContext& w, const Snapshot& s, uint16_t in_port, rte_mbu
     run_packets = run_bytes = 0;
   };
 
-  for (uint16_t i = kPrefetchAhead; i < kPrefetchHeaderAhead && i < n; ++i) rte_prefetch0(pkts[i]);
-  for (uint16_t i = 0; i < kPrefetchAhead && i < n; ++i)
-    rte_prefetch0(rte_pktmbuf_mtod(pkts[i], void*));
+  const bool prefetch = pc.rx_prefetch;
+  if (prefetch) {
+    for (uint16_t i = kPrefetchAhead; i < kPrefetchHeaderAhead && i < n; ++i)
+      rte_prefetch0(pkts[i]);
+    for (uint16_t i = 0; i < kPrefetchAhead && i < n; ++i)
+      rte_prefetch0(rte_pktmbuf_mtod(pkts[i], void*));
+  }
 
   for (uint16_t i = 0; i < n; ++i) {
-    if (i + kPrefetchHeaderAhead < n) rte_prefetch0(pkts[i + kPrefetchHeaderAhead]);
-    if (i + kPrefetchAhead < n) rte_prefetch0(rte_pktmbuf_mtod(pkts[i + kPrefetchAhead], void*));
+    if (prefetch) {
+      if (i + kPrefetchHeaderAhead < n) rte_prefetch0(pkts[i + kPrefetchHeaderAhead]);
+      if (i + kPrefetchAhead < n) rte_prefetch0(rte_pktmbuf_mtod(pkts[i + kPrefetchAhead], void*));
+    }
     rte_mbuf* m = pkts[i];
     const uint32_t len = rte_pktmbuf_pkt_len(m);
     rx_bytes += len;

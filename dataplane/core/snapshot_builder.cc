@@ -51,6 +51,7 @@ std::unique_ptr<Snapshot> BuildSnapshot(uint64_t generation, const TenantMap& te
     pc.port_id = placed.port_id;
     pc.tx_queues = placed.tx_queues;
     pc.role = ToRole(p.role());
+    pc.rx_prefetch = p.kind() == v1::PORT_KIND_PCI || p.kind() == v1::PORT_KIND_AF_XDP;
     std::vector<std::pair<uint16_t, uint16_t>> members;  // (tenant, vlan)
     if (pc.role == Role::kAccess) {
       auto it = tenant_ids.find(p.tenant());

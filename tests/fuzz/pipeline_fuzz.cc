@@ -47,7 +47,9 @@ struct Harness {
     testing::AddPort(ports, testing::AccessPort("p0", 0, "t1"));
     testing::AddPort(ports, testing::AccessPort("p1", 1, "t1", 30));
     testing::AddPort(ports, testing::AccessPort("p2", 2, "t2"));
-    testing::AddPort(ports, testing::TrunkPort("p3", 3, {{100, "t1"}, {200, "t2"}}));
+    auto trunk = testing::TrunkPort("p3", 3, {{100, "t1"}, {200, "t2"}});
+    trunk.spec.set_kind(v1::PORT_KIND_PCI);  // the prefetching RX path
+    testing::AddPort(ports, trunk);
     testing::AddPort(ports, testing::UplinkPort("p4", 4));
     snap = BuildSnapshot(1, tenants, ports, 1);
   }

@@ -89,6 +89,25 @@ TEST(SnapshotBuilder, RxQueuesGoToTheirWorker) {
   EXPECT_EQ(s->worker_rx[1][0].queue_id, 0);
 }
 
+TEST(SnapshotBuilder, OnlyDmaPortsPrefetch) {
+  TenantMap tenants{{"red", T("red", 1)}};
+  PortMap ports;
+  const v1::PortKind kinds[] = {v1::PORT_KIND_VHOST_SERVER, v1::PORT_KIND_TAP,
+                                v1::PORT_KIND_PCI, v1::PORT_KIND_AF_XDP,
+                                v1::PORT_KIND_AF_PACKET};
+  for (uint16_t i = 0; i < 5; ++i) {
+    auto p = AccessPort("p" + std::to_string(i), i, "red");
+    p.spec.set_kind(kinds[i]);
+    ports[p.spec.name()] = p;
+  }
+  auto s = BuildSnapshot(1, tenants, ports, 1);
+  EXPECT_FALSE(s->ports[0].rx_prefetch);
+  EXPECT_FALSE(s->ports[1].rx_prefetch);
+  EXPECT_TRUE(s->ports[2].rx_prefetch);
+  EXPECT_TRUE(s->ports[3].rx_prefetch);
+  EXPECT_FALSE(s->ports[4].rx_prefetch);
+}
+
 TEST(SnapshotBuilder, MembershipChange) {
   v1::Port a = AccessPort("a", 0, "red").spec;
   v1::Port b = a;
