@@ -163,6 +163,13 @@ def worker_delta(s0, s1):
     return tot(s1, "packets") - tot(s0, "packets"), tot(s1, "busy_cycles") - tot(s0, "busy_cycles")
 
 
+def polls_delta(s0, s1):
+    """(polls, polls that returned packets) summed over workers."""
+    def tot(s, f):
+        return sum(n(w.get(f)) for w in s.get("workers", []))
+    return tot(s1, "polls") - tot(s0, "polls"), tot(s1, "busy_polls") - tot(s0, "busy_polls")
+
+
 def per_worker(s0, s1):
     w0 = {w.get("lcore", 0): w for w in s0.get("workers", [])}
     out = []
@@ -496,7 +503,8 @@ def loop_once(args, switch, scenario, profile, run_dir, tag):
     sy = base = gen = None
     try:
         if switch == "testpmd-io":
-            eal = ["--lcores", "0@0,1@1", "--no-huge", "-m", "1024", "--no-pci",
+            eal = ["--lcores", "0@0,1@1",
+                   *(["--in-memory"] if args.huge else ["--no-huge", "-m", "1024"]), "--no-pci",
                    "--file-prefix", f"sybase{os.getpid()}{tag}", "--log-level", "*:warning",
                    f"--vdev=net_vhost0,iface={sock_a},queues=1,client=0",
                    f"--vdev=net_vhost1,iface={sock_b},queues=1,client=0"]
@@ -507,7 +515,7 @@ def loop_once(args, switch, scenario, profile, run_dir, tag):
         else:
             sc = S.LOOP[scenario]
             sy = Switchyard(args.build, run_dir, name=tag, log=log)
-            sy.start()
+            sy.start(huge=args.huge)
             for t, targs in sc["tenants"]:
                 sy.yard("tenant", "add", t, *targs)
             sy.yard("port", "add", "A", "--kind", "vhost-server", "--socket", sock_a, *sc["port_a"])
@@ -539,8 +547,10 @@ def loop_once(args, switch, scenario, profile, run_dir, tag):
         })
         if sy:
             pk, cyc = worker_delta(s0, s1)
+            polls, busy_polls = polls_delta(s0, s1)
             res.update({"packets": pk, "busy_cycles": cyc,
                         "cycles_per_packet": cyc / pk if pk else None,
+                        "polls": polls, "empty_polls": polls - busy_polls,
                         "unicast": tenant_delta(s0, s1, "unicast"),
                         "flooded": tenant_delta(s0, s1, "flooded"),
                         "drops": drops_delta(s0, s1)})
@@ -637,6 +647,7 @@ def cmd_vhost_loop(args):
         "cyc ratio = bare cyc/pkt / Switchyard cyc/pkt")
     write_json(args.out, "vhost-loop", {"kind": "vhost-loop", "machine": machine_info(),
                                         "seconds": args.seconds, "runs": args.runs,
+                                        "huge": args.huge,
                                         "bursts": args.bursts, "summary": summary, "raw": rows})
     return summary
 
@@ -846,6 +857,8 @@ def main():
     p.add_argument("--bursts", type=int, default=0,
                    help="start tx_first N (default: the generator profile's)")
     p.add_argument("--switch-only", action="store_true", help="no bare-forwarder runs (profiling)")
+    p.add_argument("--no-huge", dest="huge", action="store_false",
+                   help="switch and bare forwarder on 4 KB pages (--no-huge) instead of hugepages")
     p = sub.add_parser("open", help="open-loop rows (pcap from memory -> switch)")
     common(p, 5, 1)
     p.add_argument("--scenario", help="comma list of " + ",".join(S.OPEN))
