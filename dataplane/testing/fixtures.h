@@ -142,13 +142,21 @@ struct WorkerHarness {
     }
   }
 
-  // Packets waiting on a port's TX buffer, taken out of it.
-  std::vector<rte_mbuf*> TakeTx(uint16_t port) {
+  // Packets waiting on a port's TX buffer, taken out of it into `out`
+  // (room for kTxBufferSize; no allocation). Returns how many.
+  uint16_t TakeTx(uint16_t port, rte_mbuf** out) {
     TxBuffer& b = ctx.tx[port];
     CheckBytes(b, port);
-    std::vector<rte_mbuf*> v(b.pkts, b.pkts + b.count);
+    const uint16_t n = b.count;
+    std::memcpy(out, b.pkts, n * sizeof(rte_mbuf*));
     b.count = 0;
     b.bytes = 0;
+    ctx.dirty &= ~(uint64_t{1} << port);
+    return n;
+  }
+  std::vector<rte_mbuf*> TakeTx(uint16_t port) {
+    std::vector<rte_mbuf*> v(kTxBufferSize);
+    v.resize(TakeTx(port, v.data()));
     return v;
   }
   void FreeTx() {

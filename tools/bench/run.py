@@ -699,6 +699,15 @@ def cmd_smoke(args):
     args.name, args.points = "macs", "1000,10000"
     rows += cmd_sweep(args)
     bad = [r["scenario"] for r in rows if not (r.get("mpps") or 0) > 0 or r.get("check") != "ok"]
+    # The stage micro-benchmarks, one short pass (where Google Benchmark is
+    # installed and they were built): they must run and report every stage.
+    if os.access(os.path.join(args.build, "tools", "bench", "stage_bench"), os.X_OK):
+        args.min_time, args.repetitions, args.filter = 0.01, 1, None
+        try:
+            micro = cmd_micro(args)
+            bad += [m["name"] for m in micro if not (m.get("cycles_per_packet") or 0) > 0]
+        except BenchError as e:
+            bad.append(f"stage_bench: {e}")
     for name in ("open.json", "sweep-macs.json"):
         with open(os.path.join(args.out, name)) as f:
             doc = json.load(f)

@@ -66,16 +66,6 @@ struct Fixture : testing::WorkerHarness {
   void Learn(uint64_t mac, uint16_t port) {
     macs->Upsert(MakeMacHashKey(1, mac), PackMacValue(port, 1000));
   }
-  // Packets the pipeline put on `port`'s TX buffer, taken out (no
-  // allocation: this runs between measured bursts).
-  uint16_t Take(uint16_t port, rte_mbuf** out) {
-    TxBuffer& b = ctx.tx[port];
-    uint16_t n = b.count;
-    std::memcpy(out, b.pkts, n * sizeof(rte_mbuf*));
-    b.count = 0;
-    ctx.dirty = 0;
-    return n;
-  }
 };
 
 void Report(benchmark::State& state, uint64_t cycles, uint64_t packets) {
@@ -237,7 +227,7 @@ void BM_Pipeline(benchmark::State& state) {
     ProcessBurst(f.ctx, *f.snap, in, pkts, kBurst, 1000);
     cycles += rte_rdtsc() - t0;
     packets += kBurst;
-    uint16_t n = f.Take(out, got);
+    uint16_t n = f.TakeTx(out, got);
     if (n != kBurst) {
       state.SkipWithError("packets not forwarded");
       break;
