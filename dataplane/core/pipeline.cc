@@ -63,24 +63,11 @@ void ProcessBurst(WorkerContext& w, const Snapshot& s, uint16_t in_port, rte_mbu
 
   L2Burst burst;
   uint16_t kept = 0;
-  // The current run: its leader's header and strip state, its tenant and
-  // what its packets add to the tenant's counters.
-  bool in_run = false;
-  Header18 lead{};
-  uint64_t lead_strip = 0;
-  uint16_t lead_tci = 0;
-  uint16_t run_tenant = kNoTenant;
-  uint64_t run_packets = 0, run_bytes = 0;
-  auto flush_run = [&] {
-    if (run_packets == 0) return;
-    TenantCounters& tc = c.tenants[run_tenant];
-    tc.rx_packets += run_packets;
-    tc.rx_bytes += run_bytes;
-    burst.bytes[burst.runs - 1] = static_cast<uint32_t>(run_bytes);
-    run_packets = run_bytes = 0;
-  };
-
   const bool prefetch = pc.rx_prefetch;
+  auto ahead = [&](uint16_t i) {
+    if (i + kPrefetchHeaderAhead < n) rte_prefetch0(pkts[i + kPrefetchHeaderAhead]);
+    if (i + kPrefetchAhead < n) rte_prefetch0(rte_pktmbuf_mtod(pkts[i + kPrefetchAhead], void*));
+  };
   if (prefetch) {
     for (uint16_t i = kPrefetchAhead; i < kPrefetchHeaderAhead && i < n; ++i)
       rte_prefetch0(pkts[i]);
@@ -88,28 +75,19 @@ void ProcessBurst(WorkerContext& w, const Snapshot& s, uint16_t in_port, rte_mbu
       rte_prefetch0(rte_pktmbuf_mtod(pkts[i], void*));
   }
 
-  for (uint16_t i = 0; i < n; ++i) {
-    if (prefetch) {
-      if (i + kPrefetchHeaderAhead < n) rte_prefetch0(pkts[i + kPrefetchHeaderAhead]);
-      if (i + kPrefetchAhead < n) rte_prefetch0(rte_pktmbuf_mtod(pkts[i + kPrefetchAhead], void*));
-    }
-    rte_mbuf* m = pkts[i];
+  uint16_t i = 0;
+  while (i < n) {
+    if (prefetch) ahead(i);
+    rte_mbuf* m = pkts[i++];
     const uint32_t len = rte_pktmbuf_pkt_len(m);
-    rx_bytes += len;
     const uint8_t* data = rte_pktmbuf_mtod(m, const uint8_t*);
     const uint16_t data_len = rte_pktmbuf_data_len(m);
     const uint64_t strip = m->ol_flags & RTE_MBUF_F_RX_VLAN_STRIPPED;
-    if (in_run && data_len >= kRunHeader && strip == lead_strip &&
-        (strip == 0 || m->vlan_tci == lead_tci) && Header18::Load(data) == lead) {
-      burst.pkts[kept++] = m;
-      ++run_packets;
-      run_bytes += len;
-      continue;
-    }
     std::optional<uint16_t> stripped;
     if (strip) stripped = m->vlan_tci;
     ParseResult r = ParseEthernet(data, data_len, stripped);
     if (unlikely(r.drop.has_value())) {
+      rx_bytes += len;
       c.Drop(*r.drop, in_port, kNoTenant);
       rte_pktmbuf_free(m);
       continue;
@@ -117,24 +95,40 @@ void ProcessBurst(WorkerContext& w, const Snapshot& s, uint16_t in_port, rte_mbu
     DropReason why = DropReason::VLAN_NOT_ALLOWED;
     uint16_t tenant = ClassifyIngress(pc, r.l2, &why);
     if (unlikely(tenant == kNoTenant || s.Tenant(tenant) == nullptr)) {
+      rx_bytes += len;
       c.Drop(why, in_port, kNoTenant);
       rte_pktmbuf_free(m);
       continue;
     }
-    flush_run();
+    // m leads a new run; the packets after it that share its header and
+    // strip state join the run in this tight loop (few live values, so
+    // nothing is spilled to the stack).
+    const uint16_t first = kept;
     burst.NewRun(kept, tenant, r.l2);
     burst.pkts[kept++] = m;
-    run_tenant = tenant;
-    run_packets = 1;
-    run_bytes = len;
-    in_run = data_len >= kRunHeader;
-    if (in_run) {
-      lead = Header18::Load(data);
-      lead_strip = strip;
-      lead_tci = m->vlan_tci;
+    uint64_t run_bytes = len;
+    if (data_len >= kRunHeader) {
+      const Header18 lead = Header18::Load(data);
+      const uint16_t lead_tci = m->vlan_tci;
+      while (i < n) {
+        if (prefetch) ahead(i);
+        rte_mbuf* x = pkts[i];
+        if (rte_pktmbuf_data_len(x) < kRunHeader ||
+            (x->ol_flags & RTE_MBUF_F_RX_VLAN_STRIPPED) != strip ||
+            (strip != 0 && x->vlan_tci != lead_tci) ||
+            !(Header18::Load(rte_pktmbuf_mtod(x, const uint8_t*)) == lead))
+          break;
+        burst.pkts[kept++] = x;
+        run_bytes += rte_pktmbuf_pkt_len(x);
+        ++i;
+      }
     }
+    burst.bytes[burst.runs - 1] = static_cast<uint32_t>(run_bytes);
+    rx_bytes += run_bytes;
+    TenantCounters& tc = c.tenants[tenant];
+    tc.rx_packets += kept - first;
+    tc.rx_bytes += run_bytes;
   }
-  flush_run();
   burst.Close(kept);
   port_cnt.rx_packets += n;
   port_cnt.rx_bytes += rx_bytes;
