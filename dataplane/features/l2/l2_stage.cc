@@ -1,5 +1,7 @@
 #include "features/l2/l2_stage.h"
 
+#include <cstring>
+
 #include "core/tx.h"
 #include "features/vlan/vlan_stage.h"
 
@@ -186,23 +188,49 @@ void L2Forward(WorkerContext& w, const Snapshot& s, uint16_t in_port, L2Burst& b
       tb_count = 0;
       tb_bytes = 0;
     }
-    // What the tag edit does to every packet's length.
-    const int32_t edit = tagged ? (vid == 0 ? -static_cast<int32_t>(kVlanTagLen) : 0)
-                                : (vid == 0 ? 0 : static_cast<int32_t>(kVlanTagLen));
-    uint32_t unicast = 0, failed_bytes = 0;
-    for (uint16_t p = b.run_start[r]; p < b.run_start[r + 1]; ++p) {
-      rte_mbuf* m = b.pkts[p];
-      if (unlikely(!VlanEgress(m, tagged, vid))) {
-        failed_bytes += rte_pktmbuf_pkt_len(m);  // unedited
-        c.Drop(DropReason::VLAN_PUSH_FAILED, in_port, tenant);
-        rte_pktmbuf_free(m);
-        continue;
-      }
-      ++unicast;
-      tb->pkts[tb_count++] = m;
+    // One edit for the whole run, so each case is its own tight loop; with
+    // no edit the run's mbuf pointers are copied as a block.
+    const uint16_t begin = b.run_start[r], end = b.run_start[r + 1];
+    rte_mbuf** const out_pkts = tb->pkts;
+    uint32_t unicast = end - begin;
+    int32_t bytes = static_cast<int32_t>(b.bytes[r]);
+    switch (EgressEdit(tagged, vid)) {
+      case VlanEdit::kNone:
+        std::memcpy(out_pkts + tb_count, b.pkts + begin, unicast * sizeof(rte_mbuf*));
+        tb_count = static_cast<uint16_t>(tb_count + unicast);
+        break;
+      case VlanEdit::kStrip:
+        for (uint16_t p = begin; p < end; ++p) {
+          rte_mbuf* m = b.pkts[p];
+          VlanStrip(m);
+          out_pkts[tb_count++] = m;
+        }
+        bytes -= static_cast<int32_t>(kVlanTagLen * unicast);
+        break;
+      case VlanEdit::kRewrite:
+        for (uint16_t p = begin; p < end; ++p) {
+          rte_mbuf* m = b.pkts[p];
+          VlanRewrite(m, vid);
+          out_pkts[tb_count++] = m;
+        }
+        break;
+      case VlanEdit::kPush:
+        unicast = 0;
+        for (uint16_t p = begin; p < end; ++p) {
+          rte_mbuf* m = b.pkts[p];
+          if (unlikely(!VlanPush(m, vid))) {
+            bytes -= static_cast<int32_t>(rte_pktmbuf_pkt_len(m));  // unedited
+            c.Drop(DropReason::VLAN_PUSH_FAILED, in_port, tenant);
+            rte_pktmbuf_free(m);
+            continue;
+          }
+          ++unicast;
+          out_pkts[tb_count++] = m;
+        }
+        bytes += static_cast<int32_t>(kVlanTagLen * unicast);
+        break;
     }
-    tb_bytes += b.bytes[r] - failed_bytes +
-                static_cast<uint32_t>(edit * static_cast<int32_t>(unicast));
+    tb_bytes += static_cast<uint32_t>(bytes);
     c.tenants[tenant].unicast += unicast;
   }
   sync_tx();

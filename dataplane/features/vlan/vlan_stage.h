@@ -34,34 +34,55 @@ inline void MoveMacs(uint8_t* dst, const uint8_t* src) {
   std::memcpy(dst + 8, &b, sizeof(b));
 }
 
-// Make the frame carry `out_vid` (0 = untagged). `tagged` says whether a tag
-// is in the frame's bytes now. The mbuf must be private to the caller
-// (flood copies are). Returns false if a tag cannot be pushed.
-inline bool VlanEgress(rte_mbuf* m, bool tagged, uint16_t out_vid) {
+// The tag edits. The mbuf must be private to the caller (flood copies are).
+
+// Remove the tag in the frame's bytes: slide the two MAC addresses over it.
+inline void VlanStrip(rte_mbuf* m) {
   uint8_t* p = rte_pktmbuf_mtod(m, uint8_t*);
-  if (tagged) {
-    if (out_vid == 0) {
-      // Strip: slide the two MAC addresses over the tag.
-      MoveMacs(p + kVlanTagLen, p);
-      rte_pktmbuf_adj(m, kVlanTagLen);
-      return true;
-    }
-    // Rewrite the VLAN id, keep the priority bits; normalise the TPID.
-    uint16_t tci = static_cast<uint16_t>((p[14] << 8) | p[15]);
-    tci = static_cast<uint16_t>((tci & 0xf000) | out_vid);
-    p[12] = 0x81; p[13] = 0x00;
-    p[14] = static_cast<uint8_t>(tci >> 8);
-    p[15] = static_cast<uint8_t>(tci & 0xff);
-    return true;
-  }
-  if (out_vid == 0) return true;
+  MoveMacs(p + kVlanTagLen, p);
+  rte_pktmbuf_adj(m, kVlanTagLen);
+}
+
+// Rewrite the tag's VLAN id, keep the priority bits; normalise the TPID.
+inline void VlanRewrite(rte_mbuf* m, uint16_t vid) {
+  uint8_t* p = rte_pktmbuf_mtod(m, uint8_t*);
+  uint16_t tci = static_cast<uint16_t>((p[14] << 8) | p[15]);
+  tci = static_cast<uint16_t>((tci & 0xf000) | vid);
+  p[12] = 0x81; p[13] = 0x00;
+  p[14] = static_cast<uint8_t>(tci >> 8);
+  p[15] = static_cast<uint8_t>(tci & 0xff);
+}
+
+// Insert a tag with `vid` (priority 0) after the MACs, into the headroom.
+// False (frame unchanged) if the mbuf is shared or has no headroom.
+inline bool VlanPush(rte_mbuf* m, uint16_t vid) {
   if (unlikely(!RTE_MBUF_DIRECT(m) || rte_mbuf_refcnt_read(m) > 1)) return false;
   uint8_t* n = reinterpret_cast<uint8_t*>(rte_pktmbuf_prepend(m, kVlanTagLen));
   if (unlikely(n == nullptr)) return false;
   MoveMacs(n, n + kVlanTagLen);
   n[12] = 0x81; n[13] = 0x00;
-  n[14] = static_cast<uint8_t>(out_vid >> 8);
-  n[15] = static_cast<uint8_t>(out_vid & 0xff);
+  n[14] = static_cast<uint8_t>(vid >> 8);
+  n[15] = static_cast<uint8_t>(vid & 0xff);
+  return true;
+}
+
+// Which edit turns a frame with (`tagged`) or without a tag into one that
+// carries `out_vid` (0 = untagged).
+enum class VlanEdit : uint8_t { kNone, kStrip, kRewrite, kPush };
+inline VlanEdit EgressEdit(bool tagged, uint16_t out_vid) {
+  if (tagged) return out_vid == 0 ? VlanEdit::kStrip : VlanEdit::kRewrite;
+  return out_vid == 0 ? VlanEdit::kNone : VlanEdit::kPush;
+}
+
+// Make the frame carry `out_vid` (0 = untagged). `tagged` says whether a tag
+// is in the frame's bytes now. Returns false if a tag cannot be pushed.
+inline bool VlanEgress(rte_mbuf* m, bool tagged, uint16_t out_vid) {
+  switch (EgressEdit(tagged, out_vid)) {
+    case VlanEdit::kNone: return true;
+    case VlanEdit::kStrip: VlanStrip(m); return true;
+    case VlanEdit::kRewrite: VlanRewrite(m, out_vid); return true;
+    case VlanEdit::kPush: return VlanPush(m, out_vid);
+  }
   return true;
 }
 
