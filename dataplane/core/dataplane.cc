@@ -49,7 +49,7 @@ Dataplane::Dataplane(const DataplaneOptions& opts)
     throw std::runtime_error(fmt::format("cannot create a pool of {} mbufs: {} (raise --memory)",
                                          opts_.mbufs, rte_strerror(rte_errno)));
   publisher_ = std::make_unique<SnapshotPublisher>(kMaxWorkers);
-  macs_ = std::make_unique<MacTable>("switchyard_macs", opts_.mac_capacity, publisher_->qsbr());
+  macs_ = std::make_unique<MacTable>("switchyard_macs", opts_.mac_capacity);
   port_manager_ = std::make_unique<PortManager>(pool_, workers());
   tx_locks_ = std::make_unique<SharedTxLocks>();
   shared_.publisher = publisher_.get();

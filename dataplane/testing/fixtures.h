@@ -122,7 +122,7 @@ struct WorkerHarness {
   WorkerHarness(rte_mempool* pool, uint32_t mac_capacity = 4096) {
     static int n = 0;
     std::string name = "harness_macs_" + std::to_string(n++);
-    macs = std::make_unique<MacTable>(name.c_str(), mac_capacity, nullptr);
+    macs = std::make_unique<MacTable>(name.c_str(), mac_capacity);
     ctx.pool = pool;
     ctx.macs = macs.get();
     ctx.tx_locks = &locks;

@@ -1,85 +1,260 @@
 #include "features/l2/mac_table.h"
 
+#include <rte_lcore.h>
+#include <rte_malloc.h>
+#include <rte_pause.h>
+#include <rte_prefetch.h>
+
+#include <algorithm>
 #include <stdexcept>
 #include <string>
 #include <vector>
 
-#include <rte_errno.h>
-#include <rte_hash.h>
-#include <rte_hash_crc.h>
-#include <rte_lcore.h>
-#include <rte_rcu_qsbr.h>
-
 namespace switchyard {
 
-MacTable::MacTable(const char* name, uint32_t capacity, rte_rcu_qsbr* qsbr)
+namespace {
+
+// splitmix64's finalizer: every key bit moves both bucket choices.
+inline uint64_t Mix(uint64_t k) {
+  k ^= k >> 30;
+  k *= 0xbf58476d1ce4e5b9ULL;
+  k ^= k >> 27;
+  k *= 0x94d049bb133111ebULL;
+  k ^= k >> 31;
+  return k;
+}
+
+uint64_t RoundUpPow2(uint64_t v) {
+  uint64_t p = 1;
+  while (p < v) p <<= 1;
+  return p;
+}
+
+// How far an insert may push entries to their other bucket before the
+// table counts as full.
+constexpr int kMaxPath = 5;
+
+}  // namespace
+
+MacTable::MacTable(const char* name, uint32_t capacity)
     : capacity_(capacity), tenant_count_(new std::atomic<uint32_t>[kMaxTenantId + 1]) {
   for (uint32_t i = 0; i <= kMaxTenantId; ++i) tenant_count_[i].store(0);
-  rte_hash_parameters params{};
-  params.name = name;
-  params.entries = capacity;
-  params.key_len = sizeof(MacHashKey);
-  params.hash_func = rte_hash_crc;
-  params.hash_func_init_val = 0;
-  params.socket_id = static_cast<int>(rte_socket_id());
-  params.extra_flag =
-      RTE_HASH_EXTRA_FLAGS_RW_CONCURRENCY_LF | RTE_HASH_EXTRA_FLAGS_MULTI_WRITER_ADD;
-  hash_ = rte_hash_create(&params);
-  if (hash_ == nullptr) {
-    throw std::runtime_error(std::string("rte_hash_create(") + name + ") failed: " +
-                             rte_strerror(rte_errno));
-  }
-  if (qsbr != nullptr) {
-    rte_hash_rcu_config cfg{};
-    cfg.v = qsbr;
-    cfg.mode = RTE_HASH_QSBR_MODE_DQ;
-    if (rte_hash_rcu_qsbr_add(hash_, &cfg) != 0) {
-      rte_hash_free(hash_);
-      throw std::runtime_error("rte_hash_rcu_qsbr_add failed");
+  // At most ~2/3 of the slots in use at capacity, so nearly every entry
+  // sits in its first bucket and a lookup costs one cache line.
+  const uint64_t buckets = RoundUpPow2(std::max<uint64_t>(2, (uint64_t{capacity} * 3 / 2 +
+                                                                kBucketSlots - 1) / kBucketSlots));
+  mask_ = buckets - 1;
+  buckets_ = static_cast<Bucket*>(
+      rte_zmalloc_socket(name, buckets * sizeof(Bucket), RTE_CACHE_LINE_SIZE,
+                         static_cast<int>(rte_socket_id())));
+  if (buckets_ == nullptr)
+    throw std::runtime_error(std::string("cannot allocate the MAC table ") + name + " (" +
+                             std::to_string(buckets * sizeof(Bucket) >> 20) +
+                             " MB): raise --memory or lower --mac-table-size");
+  rte_spinlock_init(&write_lock_);
+}
+
+MacTable::~MacTable() { rte_free(buckets_); }
+
+uint64_t MacTable::BucketOf(MacHashKey key, int which) const {
+  const uint64_t h = Mix(key);
+  const uint64_t b1 = h & mask_;
+  if (which == 0) return b1;
+  uint64_t b2 = (h >> 32) & mask_;
+  if (b2 == b1) b2 = b1 ^ 1;
+  return b2;
+}
+
+// Seqlock read of one bucket: the value stored with `key`, if present.
+// Retries while a writer changes the bucket.
+bool MacTable::ReadBucket(uint64_t b, MacHashKey key, uint64_t* value) const {
+  const Bucket& bk = buckets_[b];
+  for (;;) {
+    const uint64_t s0 = bk.seq.load(std::memory_order_acquire);
+    if (s0 & 1) {
+      rte_pause();
+      continue;
+    }
+    bool found = false;
+    uint64_t v = 0;
+    for (uint32_t i = 0; i < kBucketSlots; ++i) {
+      if (bk.slot[i].key.load(std::memory_order_relaxed) == key) {
+        v = bk.slot[i].value.load(std::memory_order_relaxed);
+        found = true;
+        break;
+      }
+    }
+    std::atomic_thread_fence(std::memory_order_acquire);
+    if (bk.seq.load(std::memory_order_relaxed) == s0) {
+      *value = v;
+      return found;
     }
   }
 }
 
-MacTable::~MacTable() { rte_hash_free(hash_); }
-
 uint64_t MacTable::LookupBulk(const MacHashKey* keys, uint32_t n, uint64_t* values) const {
-  const void* key_ptrs[RTE_HASH_LOOKUP_BULK_MAX];
-  void* data[RTE_HASH_LOOKUP_BULK_MAX];
-  for (uint32_t i = 0; i < n; ++i) key_ptrs[i] = &keys[i];
-  uint64_t hits = 0;
-  rte_hash_lookup_bulk_data(hash_, key_ptrs, n, &hits, data);
-  for (uint32_t i = 0; i < n; ++i) values[i] = reinterpret_cast<uintptr_t>(data[i]);
-  return hits;
+  uint64_t first[64];
+  for (uint32_t i = 0; i < n; ++i) {
+    first[i] = BucketOf(keys[i], 0);
+    rte_prefetch0(&buckets_[first[i]]);
+  }
+  for (;;) {
+    const uint64_t moves = moves_.load(std::memory_order_acquire);
+    uint64_t hits = 0, missed = 0;
+    for (uint32_t i = 0; i < n; ++i) {
+      if (ReadBucket(first[i], keys[i], &values[i]))
+        hits |= uint64_t{1} << i;
+      else
+        missed |= uint64_t{1} << i;
+    }
+    // The few keys not in their first bucket (or not in the table).
+    for (uint64_t m = missed; m != 0; m &= m - 1)
+      rte_prefetch0(&buckets_[BucketOf(keys[__builtin_ctzll(m)], 1)]);
+    for (uint64_t m = missed; m != 0; m &= m - 1) {
+      const uint32_t i = static_cast<uint32_t>(__builtin_ctzll(m));
+      if (ReadBucket(BucketOf(keys[i], 1), keys[i], &values[i])) hits |= uint64_t{1} << i;
+    }
+    // A miss is only trusted if no entry moved between buckets meanwhile
+    // (a key moving from its second bucket to its first could be read in
+    // neither). Hits are always right: each bucket read is consistent.
+    std::atomic_thread_fence(std::memory_order_acquire);
+    if (hits == (n == 64 ? ~uint64_t{0} : (uint64_t{1} << n) - 1) ||
+        ((moves & 1) == 0 && moves_.load(std::memory_order_relaxed) == moves))
+      return hits;
+  }
+}
+
+void MacTable::WriteSlot(uint64_t b, uint32_t i, MacHashKey key, uint64_t value) {
+  Bucket& bk = buckets_[b];
+  const uint64_t s = bk.seq.load(std::memory_order_relaxed);
+  bk.seq.store(s + 1, std::memory_order_relaxed);
+  std::atomic_thread_fence(std::memory_order_release);
+  bk.slot[i].value.store(value, std::memory_order_relaxed);
+  bk.slot[i].key.store(key, std::memory_order_relaxed);
+  bk.seq.store(s + 2, std::memory_order_release);
+}
+
+// Under write_lock_: a free slot for `key` in one of its buckets, making
+// room by moving entries to their other bucket (cuckoo) if needed.
+bool MacTable::FreeSlotFor(MacHashKey key, uint64_t* bucket, uint32_t* slot) {
+  for (int which = 0; which < 2; ++which) {
+    const uint64_t b = BucketOf(key, which);
+    for (uint32_t i = 0; i < kBucketSlots; ++i) {
+      if (buckets_[b].slot[i].key.load(std::memory_order_relaxed) == 0) {
+        *bucket = b;
+        *slot = i;
+        return true;
+      }
+    }
+  }
+  // Breadth-first search over displacement paths, at most kMaxPath moves.
+  struct Step {
+    uint64_t bucket;
+    int parent;  // index into `steps`, -1 for the key's own buckets
+    uint32_t slot_in_parent;
+  };
+  std::vector<Step> steps;
+  steps.push_back({BucketOf(key, 0), -1, 0});
+  steps.push_back({BucketOf(key, 1), -1, 0});
+  std::vector<int> depth{0, 0};
+  for (size_t at = 0; at < steps.size() && steps.size() < 4096; ++at) {
+    if (depth[at] >= kMaxPath) continue;
+    const Bucket& bk = buckets_[steps[at].bucket];
+    for (uint32_t i = 0; i < kBucketSlots; ++i) {
+      const MacHashKey k = bk.slot[i].key.load(std::memory_order_relaxed);
+      uint64_t alt = BucketOf(k, 0);
+      if (alt == steps[at].bucket) alt = BucketOf(k, 1);
+      // A path never comes back to a bucket on it (a move would then find
+      // its slot already changed).
+      bool on_path = false;
+      for (int a = static_cast<int>(at); a >= 0 && !on_path; a = steps[a].parent)
+        on_path = steps[a].bucket == alt;
+      if (on_path) continue;
+      for (uint32_t j = 0; j < kBucketSlots; ++j) {
+        if (buckets_[alt].slot[j].key.load(std::memory_order_relaxed) != 0) continue;
+        // Found: move entries along the path, last one first, so every key
+        // stays readable in one of its buckets throughout.
+        moves_.fetch_add(1, std::memory_order_acq_rel);
+        uint64_t to_b = alt;
+        uint32_t to_s = j;
+        int cur = static_cast<int>(at);
+        uint32_t from_s = i;
+        while (cur >= 0) {
+          const uint64_t from_b = steps[cur].bucket;
+          const Slot& src = buckets_[from_b].slot[from_s];
+          WriteSlot(to_b, to_s, src.key.load(std::memory_order_relaxed),
+                    src.value.load(std::memory_order_relaxed));
+          WriteSlot(from_b, from_s, 0, 0);
+          to_b = from_b;
+          to_s = from_s;
+          from_s = steps[cur].slot_in_parent;
+          cur = steps[cur].parent;
+        }
+        moves_.fetch_add(1, std::memory_order_acq_rel);
+        *bucket = to_b;
+        *slot = to_s;
+        return true;
+      }
+      steps.push_back({alt, static_cast<int>(at), i});
+      depth.push_back(depth[at] + 1);
+    }
+  }
+  return false;
 }
 
 bool MacTable::Upsert(MacHashKey key, uint64_t value) {
-  const bool ok = rte_hash_add_key_data(hash_, &key, reinterpret_cast<void*>(value)) == 0;
+  rte_spinlock_lock(&write_lock_);
+  bool ok = true;
+  bool done = false;
+  for (int which = 0; which < 2 && !done; ++which) {
+    Bucket& bk = buckets_[BucketOf(key, which)];
+    for (uint32_t i = 0; i < kBucketSlots; ++i) {
+      if (bk.slot[i].key.load(std::memory_order_relaxed) == key) {
+        // Same key: the value alone changes, one atomic store.
+        bk.slot[i].value.store(value, std::memory_order_release);
+        done = true;
+        break;
+      }
+    }
+  }
+  if (!done) {
+    uint64_t b;
+    uint32_t s;
+    ok = size_ < capacity_ && FreeSlotFor(key, &b, &s);
+    if (ok) {
+      WriteSlot(b, s, key, value);
+      ++size_;
+    }
+  }
   Changed();
+  rte_spinlock_unlock(&write_lock_);
   return ok;
 }
 
 void MacTable::ForEach(const std::function<void(const MacRecord&)>& fn) const {
-  const void* key;
-  void* data;
-  uint32_t next = 0;
-  while (rte_hash_iterate(hash_, &key, &data, &next) >= 0) {
-    MacHashKey k = *static_cast<const MacHashKey*>(key);
-    uint64_t v = reinterpret_cast<uintptr_t>(data);
-    fn(MacRecord{KeyTenant(k), KeyMac(k), ValuePort(v), ValueSeenMs(v)});
+  for (uint64_t b = 0; b <= mask_; ++b) {
+    for (uint32_t i = 0; i < kBucketSlots; ++i) {
+      const MacHashKey k = buckets_[b].slot[i].key.load(std::memory_order_acquire);
+      if (k == 0) continue;
+      const uint64_t v = buckets_[b].slot[i].value.load(std::memory_order_relaxed);
+      fn(MacRecord{KeyTenant(k), KeyMac(k), ValuePort(v), ValueSeenMs(v)});
+    }
   }
 }
 
 uint32_t MacTable::Remove(const std::function<bool(const MacRecord&)>& match) {
-  std::vector<MacHashKey> doomed;
-  ForEach([&](const MacRecord& r) {
-    if (match(r)) doomed.push_back(MakeMacHashKey(r.tenant, r.mac));
-  });
   uint32_t removed = 0;
-  for (MacHashKey k : doomed) {
-    const int32_t rc = rte_hash_del_key(hash_, &k);
-    Changed();
-    if (rc >= 0) {
+  for (uint64_t b = 0; b <= mask_; ++b) {
+    rte_spinlock_lock(&write_lock_);
+    for (uint32_t i = 0; i < kBucketSlots; ++i) {
+      const MacHashKey k = buckets_[b].slot[i].key.load(std::memory_order_relaxed);
+      if (k == 0) continue;
+      const uint64_t v = buckets_[b].slot[i].value.load(std::memory_order_relaxed);
+      if (!match(MacRecord{KeyTenant(k), KeyMac(k), ValuePort(v), ValueSeenMs(v)})) continue;
+      WriteSlot(b, i, 0, 0);
+      --size_;
       ++removed;
+      Changed();
       // Workers fetch_add on the same counter meanwhile: decrement
       // atomically (never below zero) so none of their learns is lost.
       std::atomic<uint32_t>& count = tenant_count_[KeyTenant(k)];
@@ -87,6 +262,7 @@ uint32_t MacTable::Remove(const std::function<bool(const MacRecord&)>& match) {
       while (c > 0 && !count.compare_exchange_weak(c, c - 1, std::memory_order_relaxed)) {
       }
     }
+    rte_spinlock_unlock(&write_lock_);
   }
   return removed;
 }

@@ -1,16 +1,22 @@
 #pragma once
-// The learned MAC table: one lock-free rte_hash keyed by (tenant, MAC).
+// The learned MAC table: a cuckoo hash keyed by (tenant, MAC), each 64-byte
+// bucket holding three (key, value) pairs, so a lookup reads one cache line
+// (rte_hash reads a bucket, then the key in a separate key store: two
+// dependent cache misses per lookup once the table outgrows the cache).
 //
-// Threads: workers look up and learn concurrently (lock-free readers,
-// RTE_HASH_EXTRA_FLAGS_MULTI_WRITER_ADD for the rare insert); aging and
-// flushes run on the housekeeping thread, which is registered with EAL so the
-// hash's per-lcore free-slot cache works for it. Deleted slots are reused
-// only after every worker reported quiescence (rte_hash_rcu_qsbr_add), so a
-// worker that just read an entry never sees it recycled under it.
+// Threads: workers look up lock-free and learn concurrently; aging and
+// flushes run on the housekeeping thread. Every write (insert, move,
+// refresh, delete) takes one spinlock; learning is rare next to lookups.
+// Readers never lock: each bucket has a sequence number (odd while a writer
+// changes it) and a reader retries a bucket that changed under it. An
+// insert that must make room moves entries to their other bucket, writing
+// the destination before clearing the source, and a table-wide move count
+// makes a reader retry a miss that raced with moves.
 //
-// The value is packed into the hash's data word: bits 0..15 the port id,
-// bits 16..63 the time it was last seen in milliseconds, so a refresh or a
-// MAC move is one atomic data update.
+// The value is packed into 64 bits: bits 0..15 the port id, bits 16..63 the
+// time it was last seen in milliseconds, so a refresh or a MAC move is one
+// atomic store. Key 0 (tenant 0, MAC 0) marks a free slot: tenant ids start
+// at 1.
 
 #include <atomic>
 #include <cstdint>
@@ -20,8 +26,7 @@
 #include "core/limits.h"
 #include "features/l2/eth_parse.h"
 
-struct rte_hash;
-struct rte_rcu_qsbr;
+#include <rte_spinlock.h>
 
 namespace switchyard {
 
@@ -46,8 +51,8 @@ struct MacRecord {
 
 class MacTable {
  public:
-  // `qsbr` may be null (unit tests with no concurrent readers).
-  MacTable(const char* name, uint32_t capacity, rte_rcu_qsbr* qsbr);
+  // Room for `capacity` entries (the memory is allocated up front).
+  MacTable(const char* name, uint32_t capacity);
   ~MacTable();
   MacTable(const MacTable&) = delete;
   MacTable& operator=(const MacTable&) = delete;
@@ -85,8 +90,29 @@ class MacTable {
  private:
   void Changed() { generation_.fetch_add(1, std::memory_order_release); }
 
-  rte_hash* hash_ = nullptr;
+  static constexpr uint32_t kBucketSlots = 3;
+  struct Slot {
+    std::atomic<uint64_t> key{0};
+    std::atomic<uint64_t> value{0};
+  };
+  struct alignas(64) Bucket {
+    std::atomic<uint64_t> seq{0};
+    Slot slot[kBucketSlots];
+  };
+  static_assert(sizeof(Bucket) == 64);
+
+  uint64_t BucketOf(MacHashKey key, int which) const;
+  bool ReadBucket(uint64_t b, MacHashKey key, uint64_t* value) const;
+  void WriteSlot(uint64_t b, uint32_t i, MacHashKey key, uint64_t value);
+  bool FreeSlotFor(MacHashKey key, uint64_t* bucket, uint32_t* slot);
+
+  Bucket* buckets_ = nullptr;
+  uint64_t mask_ = 0;
   uint32_t capacity_;
+  uint64_t size_ = 0;  // entries; under write_lock_
+  rte_spinlock_t write_lock_;
+  // Bumped before and after a chain of moves (odd while one runs).
+  std::atomic<uint64_t> moves_{0};
   // Own cache line: read by every worker per burst, written only on change.
   alignas(64) std::atomic<uint64_t> generation_{0};
   char pad_[64 - sizeof(std::atomic<uint64_t>)];

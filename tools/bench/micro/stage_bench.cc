@@ -135,8 +135,7 @@ BENCHMARK(BM_Classify)->ArgName("trunk")->Arg(0)->Arg(1);
 
 void BM_Lookup(benchmark::State& state) {
   const uint32_t n = static_cast<uint32_t>(state.range(0));
-  MacTable macs(("bench_lookup_" + std::to_string(n)).c_str(), std::max<uint32_t>(2 * n, 4096),
-                nullptr);
+  MacTable macs(("bench_lookup_" + std::to_string(n)).c_str(), std::max<uint32_t>(2 * n, 4096));
   for (uint32_t i = 0; i < n; ++i) macs.Upsert(MakeMacHashKey(1, 0x020100000000ULL + i), 1);
   std::mt19937_64 rng(42);
   constexpr uint32_t kKeys = 1 << 16;
@@ -169,7 +168,7 @@ BENCHMARK(BM_Lookup)->ArgName("macs")->Arg(1000)->Arg(100000)->Arg(1000000);
 
 void BM_Learn(benchmark::State& state) {
   constexpr uint32_t kBatch = 1 << 16;
-  MacTable macs("bench_learn", 4 * kBatch, nullptr);
+  MacTable macs("bench_learn", 4 * kBatch);
   uint64_t cycles = 0, packets = 0;
   uint32_t in_table = 0;
   uint64_t next = 0x020200000000ULL;
