@@ -14,16 +14,6 @@ namespace switchyard {
 
 namespace {
 
-// splitmix64's finalizer: every key bit moves both bucket choices.
-inline uint64_t Mix(uint64_t k) {
-  k ^= k >> 30;
-  k *= 0xbf58476d1ce4e5b9ULL;
-  k ^= k >> 27;
-  k *= 0x94d049bb133111ebULL;
-  k ^= k >> 31;
-  return k;
-}
-
 uint64_t RoundUpPow2(uint64_t v) {
   uint64_t p = 1;
   while (p < v) p <<= 1;
@@ -55,15 +45,6 @@ MacTable::MacTable(const char* name, uint32_t capacity)
 }
 
 MacTable::~MacTable() { rte_free(buckets_); }
-
-uint64_t MacTable::BucketOf(MacHashKey key, int which) const {
-  const uint64_t h = Mix(key);
-  const uint64_t b1 = h & mask_;
-  if (which == 0) return b1;
-  uint64_t b2 = (h >> 32) & mask_;
-  if (b2 == b1) b2 = b1 ^ 1;
-  return b2;
-}
 
 // Seqlock read of one bucket: the value stored with `key`, if present.
 // Retries while a writer changes the bucket.

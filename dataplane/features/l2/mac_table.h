@@ -101,7 +101,23 @@ class MacTable {
   };
   static_assert(sizeof(Bucket) == 64);
 
-  uint64_t BucketOf(MacHashKey key, int which) const;
+  // splitmix64's finalizer: every key bit moves both bucket choices.
+  static uint64_t Mix(uint64_t k) {
+    k ^= k >> 30;
+    k *= 0xbf58476d1ce4e5b9ULL;
+    k ^= k >> 27;
+    k *= 0x94d049bb133111ebULL;
+    k ^= k >> 31;
+    return k;
+  }
+  // The key's first (which = 0) or second bucket; never the same one.
+  uint64_t BucketOf(MacHashKey key, int which) const {
+    const uint64_t h = Mix(key);
+    const uint64_t b1 = h & mask_;
+    if (which == 0) return b1;
+    const uint64_t b2 = (h >> 32) & mask_;
+    return b2 == b1 ? b1 ^ 1 : b2;
+  }
   bool ReadBucket(uint64_t b, MacHashKey key, uint64_t* value) const;
   void WriteSlot(uint64_t b, uint32_t i, MacHashKey key, uint64_t value);
   bool FreeSlotFor(MacHashKey key, uint64_t* bucket, uint32_t* slot);
