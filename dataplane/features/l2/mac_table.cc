@@ -223,37 +223,59 @@ void MacTable::ForEach(const std::function<void(const MacRecord&)>& fn) const {
   }
 }
 
-uint32_t MacTable::Remove(const std::function<bool(const MacRecord&)>& match) {
+// One pass over the buckets: remove the entries `match` selects (taking the
+// write lock only for buckets that have one) and, if `survivors` is given,
+// count the entries left per tenant.
+uint32_t MacTable::Sweep(const std::function<bool(const MacRecord&)>& match,
+                         std::vector<uint32_t>* survivors) {
+  auto record = [](MacHashKey k, uint64_t v) {
+    return MacRecord{KeyTenant(k), KeyMac(k), ValuePort(v), ValueSeenMs(v)};
+  };
   uint32_t removed = 0;
   for (uint64_t b = 0; b <= mask_; ++b) {
-    rte_spinlock_lock(&write_lock_);
-    for (uint32_t i = 0; i < kBucketSlots; ++i) {
-      const MacHashKey k = buckets_[b].slot[i].key.load(std::memory_order_relaxed);
-      if (k == 0) continue;
-      const uint64_t v = buckets_[b].slot[i].value.load(std::memory_order_relaxed);
-      if (!match(MacRecord{KeyTenant(k), KeyMac(k), ValuePort(v), ValueSeenMs(v)})) continue;
-      WriteSlot(b, i, 0, 0);
-      --size_;
-      ++removed;
-      Changed();
-      // Workers fetch_add on the same counter meanwhile: decrement
-      // atomically (never below zero) so none of their learns is lost.
-      std::atomic<uint32_t>& count = tenant_count_[KeyTenant(k)];
-      uint32_t c = count.load(std::memory_order_relaxed);
-      while (c > 0 && !count.compare_exchange_weak(c, c - 1, std::memory_order_relaxed)) {
+    Slot* slot = buckets_[b].slot;
+    bool any = false;
+    for (uint32_t i = 0; i < kBucketSlots && !any; ++i) {
+      const MacHashKey k = slot[i].key.load(std::memory_order_relaxed);
+      any = k != 0 && match(record(k, slot[i].value.load(std::memory_order_relaxed)));
+    }
+    if (any) {
+      rte_spinlock_lock(&write_lock_);
+      for (uint32_t i = 0; i < kBucketSlots; ++i) {
+        const MacHashKey k = slot[i].key.load(std::memory_order_relaxed);
+        if (k == 0 || !match(record(k, slot[i].value.load(std::memory_order_relaxed)))) continue;
+        WriteSlot(b, i, 0, 0);
+        --size_;
+        ++removed;
+        Changed();
+        // Workers fetch_add on the same counter meanwhile: decrement
+        // atomically (never below zero) so none of their learns is lost.
+        std::atomic<uint32_t>& count = tenant_count_[KeyTenant(k)];
+        uint32_t c = count.load(std::memory_order_relaxed);
+        while (c > 0 && !count.compare_exchange_weak(c, c - 1, std::memory_order_relaxed)) {
+        }
+      }
+      rte_spinlock_unlock(&write_lock_);
+    }
+    if (survivors != nullptr) {
+      for (uint32_t i = 0; i < kBucketSlots; ++i) {
+        const MacHashKey k = slot[i].key.load(std::memory_order_relaxed);
+        if (k != 0) ++(*survivors)[KeyTenant(k)];
       }
     }
-    rte_spinlock_unlock(&write_lock_);
   }
   return removed;
 }
 
+uint32_t MacTable::Remove(const std::function<bool(const MacRecord&)>& match) {
+  return Sweep(match, nullptr);
+}
+
 uint32_t MacTable::Age(uint64_t now_ms, uint64_t max_age_ms) {
-  uint32_t removed = Remove([&](const MacRecord& r) {
-    return now_ms > r.seen_ms && now_ms - r.seen_ms > max_age_ms;
-  });
   std::vector<uint32_t> counts(kMaxTenantId + 1, 0);
-  ForEach([&](const MacRecord& r) { ++counts[r.tenant]; });
+  const uint32_t removed = Sweep(
+      [&](const MacRecord& r) { return now_ms > r.seen_ms && now_ms - r.seen_ms > max_age_ms; },
+      &counts);
   for (uint32_t t = 0; t <= kMaxTenantId; ++t)
     tenant_count_[t].store(counts[t], std::memory_order_relaxed);
   return removed;

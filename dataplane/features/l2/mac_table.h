@@ -22,11 +22,12 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <vector>
+
+#include <rte_spinlock.h>
 
 #include "core/limits.h"
 #include "features/l2/eth_parse.h"
-
-#include <rte_spinlock.h>
 
 namespace switchyard {
 
@@ -121,6 +122,8 @@ class MacTable {
   bool ReadBucket(uint64_t b, MacHashKey key, uint64_t* value) const;
   void WriteSlot(uint64_t b, uint32_t i, MacHashKey key, uint64_t value);
   bool FreeSlotFor(MacHashKey key, uint64_t* bucket, uint32_t* slot);
+  uint32_t Sweep(const std::function<bool(const MacRecord&)>& match,
+                 std::vector<uint32_t>* survivors);
 
   Bucket* buckets_ = nullptr;
   uint64_t mask_ = 0;
