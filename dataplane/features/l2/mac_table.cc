@@ -47,7 +47,8 @@ MacTable::MacTable(const char* name, uint32_t capacity)
 MacTable::~MacTable() { rte_free(buckets_); }
 
 // Seqlock read of one bucket: the value stored with `key`, if present.
-// Retries while a writer changes the bucket.
+// Retries while a writer changes the bucket (a write is a few stores under
+// the write lock; a reader waits only if it meets one mid-way).
 bool MacTable::ReadBucket(uint64_t b, MacHashKey key, uint64_t* value) const {
   const Bucket& bk = buckets_[b];
   for (;;) {
@@ -214,11 +215,25 @@ bool MacTable::Upsert(MacHashKey key, uint64_t value) {
 
 void MacTable::ForEach(const std::function<void(const MacRecord&)>& fn) const {
   for (uint64_t b = 0; b <= mask_; ++b) {
+    // A consistent copy of the bucket (seqlock), so a key is never paired
+    // with the value of the entry that replaced it.
+    const Bucket& bk = buckets_[b];
+    MacHashKey keys[kBucketSlots];
+    uint64_t values[kBucketSlots];
+    for (;;) {
+      const uint64_t s0 = bk.seq.load(std::memory_order_acquire);
+      for (uint32_t i = 0; i < kBucketSlots; ++i) {
+        keys[i] = bk.slot[i].key.load(std::memory_order_relaxed);
+        values[i] = bk.slot[i].value.load(std::memory_order_relaxed);
+      }
+      std::atomic_thread_fence(std::memory_order_acquire);
+      if ((s0 & 1) == 0 && bk.seq.load(std::memory_order_relaxed) == s0) break;
+      rte_pause();
+    }
     for (uint32_t i = 0; i < kBucketSlots; ++i) {
-      const MacHashKey k = buckets_[b].slot[i].key.load(std::memory_order_acquire);
-      if (k == 0) continue;
-      const uint64_t v = buckets_[b].slot[i].value.load(std::memory_order_relaxed);
-      fn(MacRecord{KeyTenant(k), KeyMac(k), ValuePort(v), ValueSeenMs(v)});
+      if (keys[i] == 0) continue;
+      fn(MacRecord{KeyTenant(keys[i]), KeyMac(keys[i]), ValuePort(values[i]),
+                   ValueSeenMs(values[i])});
     }
   }
 }

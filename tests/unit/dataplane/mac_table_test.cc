@@ -101,7 +101,8 @@ TEST(MacTable, RemoveAndAge) {
 // Readers must find every stable key with its value while a writer churns
 // other keys through the same buckets (inserts that move entries, deletes).
 TEST(MacTable, ReadersNeverMissStableKeysUnderChurn) {
-  const uint32_t stable = 2000, churn = 8000;
+  // 16,384 entries fill 8,192 three-slot buckets to 2/3: inserts often move entries.
+  const uint32_t stable = 2000, churn = 14384;
   MacTable t(Name().c_str(), stable + churn);
   for (uint32_t i = 0; i < stable; ++i) ASSERT_TRUE(t.Upsert(Key(i), PackMacValue(5, i)));
   std::atomic<bool> stop{false};
@@ -123,14 +124,31 @@ TEST(MacTable, ReadersNeverMissStableKeysUnderChurn) {
       lookups += 32;
     }
   };
-  std::thread r(reader);
+  // A listing (ForEach) under the same churn pairs every key with its own
+  // value: stable keys on port 5 with their index, churn keys on port 6.
+  std::atomic<uint64_t> listed{0}, mispaired{0};
+  auto lister = [&] {
+    while (!stop.load(std::memory_order_relaxed)) {
+      t.ForEach([&](const MacRecord& rec) {
+        const uint64_t id = rec.mac - 0x020000000000ULL;
+        const bool ok = id < stable ? rec.port == 5 && rec.seen_ms == id
+                                    : id >= 100000 && rec.port == 6 && rec.seen_ms == 1;
+        if (!ok) ++mispaired;
+        ++listed;
+      });
+    }
+  };
+  std::thread r(reader), l(lister);
   std::mt19937 rng(2);
-  for (int round = 0; round < 200; ++round) {
+  for (int round = 0; round < 100; ++round) {
     for (uint32_t i = 0; i < churn; ++i) t.Upsert(Key(100000 + round * churn + i), PackMacValue(6, 1));
     t.Remove([](const MacRecord& rec) { return rec.port == 6; });
   }
   stop = true;
   r.join();
+  l.join();
+  EXPECT_GT(listed.load(), 0u);
+  EXPECT_EQ(mispaired.load(), 0u);
   EXPECT_GT(lookups.load(), 0u);
   EXPECT_EQ(misses.load(), 0u);
   EXPECT_EQ(wrong.load(), 0u);
