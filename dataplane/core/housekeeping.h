@@ -1,7 +1,7 @@
 #pragma once
-// A control thread registered with EAL (so it may write the MAC hash, whose
-// free-slot cache is per lcore). Runs queued tasks and a periodic tick
-// (MAC aging, link-state polling).
+// A control thread registered with EAL (an lcore id, so DPDK calls that use
+// per-lcore state, such as mempool caches, behave on it). Runs queued tasks
+// and a periodic tick (MAC aging, link-state polling).
 
 #include <condition_variable>
 #include <functional>
