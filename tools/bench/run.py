@@ -569,6 +569,9 @@ def loop_once(args, switch, scenario, profile, run_dir, tag):
             base.close()
         if sy:
             sy.stop()
+            stages = sy.stage_cycles()
+            if stages:
+                res["stage_cycles"] = stages
     return res
 
 
@@ -598,7 +601,10 @@ def cmd_vhost_loop(args):
                     rows.append(r)
                     log(f"run {i + 1}/{args.runs} {sw:10s} {sc or '(bare, gen ' + prof + ')':24s} "
                         f"{fmt(r.get('mpps'))} Mpps  {fmt(r.get('cycles_per_packet'), '.1f')} cyc/pkt"
-                        f"  {r.get('check', '')}")
+                        f"  {r.get('check', '')}" +
+                        "".join(f"  [worker {st['worker']}: rx {st['rx']:.1f} processing "
+                                f"{st['processing']:.1f} tx {st['tx']:.1f} cyc/pkt]"
+                                for st in r.get("stage_cycles", [])))
     shutil.rmtree(run_dir, ignore_errors=True)
     summary = []
     for prof in profiles:

@@ -231,7 +231,7 @@ class Switchyard:
                "--file-prefix", f"sybench{os.getpid()}{self.name}", "--no-pci",
                "--idle-sleep-us", "0", "--mac-aging", "86400",
                "--mac-table-size", str(mac_table_size), "--mbufs", str(mbufs),
-               "--log-level", "warn"]
+               "--log-level", "info"]
         if huge:
             cmd += ["--eal=--in-memory"]
         else:
@@ -297,6 +297,22 @@ class Switchyard:
     def port_errors(self):
         ports = self.yard("port", "list", json_out=True).get("ports", [])
         return {p.get("port", {}).get("name"): p.get("error") for p in ports if p.get("error")}
+
+    def stage_cycles(self):
+        """Per-worker RX / processing / TX cycles per packet, logged at exit
+        by a dataplane built with -Dworker_profile=true (else empty)."""
+        out = []
+        try:
+            with open(self.dp_log, errors="replace") as f:
+                for line in f:
+                    m = re.search(r"worker (\d+) stage cycles per packet: rx ([\d.]+) "
+                                  r"processing ([\d.]+) tx ([\d.]+)", line)
+                    if m:
+                        out.append({"worker": int(m[1]), "rx": float(m[2]),
+                                    "processing": float(m[3]), "tx": float(m[4])})
+        except OSError:
+            pass
+        return out
 
     def stop(self):
         _kill(self.cd)
