@@ -156,18 +156,16 @@ def n(x):
     return int(x or 0)
 
 
+def workers_delta(s0, s1, *fields):
+    """Each worker counter in `fields`, summed over workers, between two stats."""
+    def tot(s, f):
+        return sum(n(w.get(f)) for w in s.get("workers", []))
+    return tuple(tot(s1, f) - tot(s0, f) for f in fields)
+
+
 def worker_delta(s0, s1):
     """(packets, busy_cycles) summed over workers between two stats."""
-    def tot(s, f):
-        return sum(n(w.get(f)) for w in s.get("workers", []))
-    return tot(s1, "packets") - tot(s0, "packets"), tot(s1, "busy_cycles") - tot(s0, "busy_cycles")
-
-
-def polls_delta(s0, s1):
-    """(polls, polls that returned packets) summed over workers."""
-    def tot(s, f):
-        return sum(n(w.get(f)) for w in s.get("workers", []))
-    return tot(s1, "polls") - tot(s0, "polls"), tot(s1, "busy_polls") - tot(s0, "busy_polls")
+    return workers_delta(s0, s1, "packets", "busy_cycles")
 
 
 def per_worker(s0, s1):
@@ -547,7 +545,7 @@ def loop_once(args, switch, scenario, profile, run_dir, tag):
         })
         if sy:
             pk, cyc = worker_delta(s0, s1)
-            polls, busy_polls = polls_delta(s0, s1)
+            polls, busy_polls = workers_delta(s0, s1, "polls", "busy_polls")
             res.update({"packets": pk, "busy_cycles": cyc,
                         "cycles_per_packet": cyc / pk if pk else None,
                         "polls": polls, "empty_polls": polls - busy_polls,
