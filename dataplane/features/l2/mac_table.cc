@@ -20,6 +20,10 @@ uint64_t RoundUpPow2(uint64_t v) {
   return p;
 }
 
+MacRecord Record(MacHashKey k, uint64_t v) {
+  return MacRecord{KeyTenant(k), KeyMac(k), ValuePort(v), ValueSeenMs(v)};
+}
+
 // How far an insert may push entries to their other bucket before the
 // table counts as full.
 constexpr int kMaxPath = 5;
@@ -46,31 +50,50 @@ MacTable::MacTable(const char* name, uint32_t capacity)
 
 MacTable::~MacTable() { rte_free(buckets_); }
 
-// Seqlock read of one bucket: the value stored with `key`, if present.
-// Retries while a writer changes the bucket (a write is a few stores under
-// the write lock; a reader waits only if it meets one mid-way).
+// A consistent copy of bucket `b` (seqlock): retried while a writer changes
+// it (a write is a few stores under the write lock; a reader waits only if
+// it meets one mid-way), so a key is never paired with the value of the
+// entry that replaced it.
+void MacTable::CopyBucket(uint64_t b, MacHashKey* keys, uint64_t* values) const {
+  const Bucket& bk = buckets_[b];
+  for (;;) {
+    const uint64_t s0 = bk.seq.load(std::memory_order_acquire);
+    if ((s0 & 1) == 0) {
+      for (uint32_t i = 0; i < kBucketSlots; ++i) {
+        keys[i] = bk.slot[i].key.load(std::memory_order_relaxed);
+        values[i] = bk.slot[i].value.load(std::memory_order_relaxed);
+      }
+      std::atomic_thread_fence(std::memory_order_acquire);
+      if (bk.seq.load(std::memory_order_relaxed) == s0) return;
+    }
+    rte_pause();
+  }
+}
+
+// The value stored with `key` in bucket `b`, if present: CopyBucket's
+// protocol, loading only the value that matches (the lookup hot path; a
+// full copy measured 18.9 -> 30.2 cycles/packet in stage_bench).
 bool MacTable::ReadBucket(uint64_t b, MacHashKey key, uint64_t* value) const {
   const Bucket& bk = buckets_[b];
   for (;;) {
     const uint64_t s0 = bk.seq.load(std::memory_order_acquire);
-    if (s0 & 1) {
-      rte_pause();
-      continue;
-    }
-    bool found = false;
-    uint64_t v = 0;
-    for (uint32_t i = 0; i < kBucketSlots; ++i) {
-      if (bk.slot[i].key.load(std::memory_order_relaxed) == key) {
-        v = bk.slot[i].value.load(std::memory_order_relaxed);
-        found = true;
-        break;
+    if ((s0 & 1) == 0) {
+      bool found = false;
+      uint64_t v = 0;
+      for (uint32_t i = 0; i < kBucketSlots; ++i) {
+        if (bk.slot[i].key.load(std::memory_order_relaxed) == key) {
+          v = bk.slot[i].value.load(std::memory_order_relaxed);
+          found = true;
+          break;
+        }
+      }
+      std::atomic_thread_fence(std::memory_order_acquire);
+      if (bk.seq.load(std::memory_order_relaxed) == s0) {
+        *value = v;
+        return found;
       }
     }
-    std::atomic_thread_fence(std::memory_order_acquire);
-    if (bk.seq.load(std::memory_order_relaxed) == s0) {
-      *value = v;
-      return found;
-    }
+    rte_pause();
   }
 }
 
@@ -215,26 +238,11 @@ bool MacTable::Upsert(MacHashKey key, uint64_t value) {
 
 void MacTable::ForEach(const std::function<void(const MacRecord&)>& fn) const {
   for (uint64_t b = 0; b <= mask_; ++b) {
-    // A consistent copy of the bucket (seqlock), so a key is never paired
-    // with the value of the entry that replaced it.
-    const Bucket& bk = buckets_[b];
     MacHashKey keys[kBucketSlots];
     uint64_t values[kBucketSlots];
-    for (;;) {
-      const uint64_t s0 = bk.seq.load(std::memory_order_acquire);
-      for (uint32_t i = 0; i < kBucketSlots; ++i) {
-        keys[i] = bk.slot[i].key.load(std::memory_order_relaxed);
-        values[i] = bk.slot[i].value.load(std::memory_order_relaxed);
-      }
-      std::atomic_thread_fence(std::memory_order_acquire);
-      if ((s0 & 1) == 0 && bk.seq.load(std::memory_order_relaxed) == s0) break;
-      rte_pause();
-    }
-    for (uint32_t i = 0; i < kBucketSlots; ++i) {
-      if (keys[i] == 0) continue;
-      fn(MacRecord{KeyTenant(keys[i]), KeyMac(keys[i]), ValuePort(values[i]),
-                   ValueSeenMs(values[i])});
-    }
+    CopyBucket(b, keys, values);
+    for (uint32_t i = 0; i < kBucketSlots; ++i)
+      if (keys[i] != 0) fn(Record(keys[i], values[i]));
   }
 }
 
@@ -243,22 +251,19 @@ void MacTable::ForEach(const std::function<void(const MacRecord&)>& fn) const {
 // count the entries left per tenant.
 uint32_t MacTable::Sweep(const std::function<bool(const MacRecord&)>& match,
                          std::vector<uint32_t>* survivors) {
-  auto record = [](MacHashKey k, uint64_t v) {
-    return MacRecord{KeyTenant(k), KeyMac(k), ValuePort(v), ValueSeenMs(v)};
-  };
   uint32_t removed = 0;
   for (uint64_t b = 0; b <= mask_; ++b) {
     Slot* slot = buckets_[b].slot;
     bool any = false;
     for (uint32_t i = 0; i < kBucketSlots && !any; ++i) {
       const MacHashKey k = slot[i].key.load(std::memory_order_relaxed);
-      any = k != 0 && match(record(k, slot[i].value.load(std::memory_order_relaxed)));
+      any = k != 0 && match(Record(k, slot[i].value.load(std::memory_order_relaxed)));
     }
     if (any) {
       rte_spinlock_lock(&write_lock_);
       for (uint32_t i = 0; i < kBucketSlots; ++i) {
         const MacHashKey k = slot[i].key.load(std::memory_order_relaxed);
-        if (k == 0 || !match(record(k, slot[i].value.load(std::memory_order_relaxed)))) continue;
+        if (k == 0 || !match(Record(k, slot[i].value.load(std::memory_order_relaxed)))) continue;
         WriteSlot(b, i, 0, 0);
         --size_;
         ++removed;

@@ -119,6 +119,7 @@ class MacTable {
     const uint64_t b2 = (h >> 32) & mask_;
     return b2 == b1 ? b1 ^ 1 : b2;
   }
+  void CopyBucket(uint64_t b, MacHashKey* keys, uint64_t* values) const;
   bool ReadBucket(uint64_t b, MacHashKey key, uint64_t* value) const;
   void WriteSlot(uint64_t b, uint32_t i, MacHashKey key, uint64_t value);
   bool FreeSlotFor(MacHashKey key, uint64_t* bucket, uint32_t* slot);
