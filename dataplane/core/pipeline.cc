@@ -111,13 +111,13 @@ void ProcessBurst(WorkerContext& w, const Snapshot& s, uint16_t in_port, rte_mbu
       const Header18 lead = Header18::Load(data);
       const uint16_t lead_tci = m->vlan_tci;
       while (i < n) {
-        if (prefetch) ahead(i);
         rte_mbuf* x = pkts[i];
         if (rte_pktmbuf_data_len(x) < kRunHeader ||
             (x->ol_flags & RTE_MBUF_F_RX_VLAN_STRIPPED) != strip ||
             (strip != 0 && x->vlan_tci != lead_tci) ||
             !(Header18::Load(rte_pktmbuf_mtod(x, const uint8_t*)) == lead))
-          break;
+          break;  // x leads the next run; the outer loop prefetches for it
+        if (prefetch) ahead(i);
         burst.pkts[kept++] = x;
         run_bytes += rte_pktmbuf_pkt_len(x);
         ++i;
