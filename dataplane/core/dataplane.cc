@@ -50,7 +50,8 @@ Dataplane::Dataplane(const DataplaneOptions& opts)
                                          opts_.mbufs, rte_strerror(rte_errno)));
   publisher_ = std::make_unique<SnapshotPublisher>(kMaxWorkers);
   macs_ = std::make_unique<MacTable>("switchyard_macs", opts_.mac_capacity);
-  port_manager_ = std::make_unique<PortManager>(pool_, workers());
+  vhost_devices_ = std::make_unique<VhostDevices>(publisher_->qsbr());
+  port_manager_ = std::make_unique<PortManager>(pool_, workers(), vhost_devices_.get());
   tx_locks_ = std::make_unique<SharedTxLocks>();
   shared_.publisher = publisher_.get();
   shared_.idle_sleep_us = opts_.idle_sleep_us;
@@ -64,6 +65,7 @@ Dataplane::Dataplane(const DataplaneOptions& opts)
     ctx->pool = pool_;
     ctx->macs = macs_.get();
     ctx->tx_locks = tx_locks_.get();
+    ctx->vhost = vhost_devices_.get();
     ctx->counters = counters_.back().get();
     contexts_.push_back(std::move(ctx));
   }
@@ -74,6 +76,10 @@ Dataplane::Dataplane(const DataplaneOptions& opts)
 
 Dataplane::~Dataplane() {
   Stop();
+  // Vhost link events wait on the workers' RCU variable: stop following
+  // them before it goes.
+  port_manager_.reset();
+  vhost_devices_.reset();
   macs_.reset();
   publisher_.reset();
   rte_mempool_free(pool_);

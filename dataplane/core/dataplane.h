@@ -21,6 +21,7 @@
 #include "core/worker.h"
 #include "features/l2/mac_table.h"
 #include "ports/port_manager.h"
+#include "ports/vhost_direct.h"
 #include "switchyard/v1/dataplane.pb.h"
 
 struct rte_mempool;
@@ -83,6 +84,7 @@ class Dataplane {
   rte_mempool* pool_ = nullptr;
   std::unique_ptr<SnapshotPublisher> publisher_;
   std::unique_ptr<MacTable> macs_;
+  std::unique_ptr<VhostDevices> vhost_devices_;
   std::unique_ptr<PortManager> port_manager_;
   std::unique_ptr<SharedTxLocks> tx_locks_;
   WorkerShared shared_;

@@ -26,6 +26,8 @@ struct PortConfig {
   // the CPU has just copied, still in L1: a prefetch there only costs (about
   // 1 cycle per packet on a vhost-user loop).
   bool rx_prefetch = false;
+  // A vhost-user port: bursts go to librte_vhost directly (ports/vhost_direct.h).
+  bool vhost = false;
   // access: the tenant and the tag toward the port (0 = untagged).
   uint16_t access_tenant = kNoTenant;
   uint16_t access_vlan = 0;
@@ -59,6 +61,7 @@ struct TenantConfig {
 struct RxQueueRef {
   uint16_t port_id;
   uint16_t queue_id;
+  bool vhost = false;  // PortConfig::vhost
 };
 
 struct Snapshot {

@@ -52,6 +52,7 @@ std::unique_ptr<Snapshot> BuildSnapshot(uint64_t generation, const TenantMap& te
     pc.tx_queues = placed.tx_queues;
     pc.role = ToRole(p.role());
     pc.rx_prefetch = p.kind() == v1::PORT_KIND_PCI || p.kind() == v1::PORT_KIND_AF_XDP;
+    pc.vhost = p.kind() == v1::PORT_KIND_VHOST_SERVER || p.kind() == v1::PORT_KIND_VHOST_CLIENT;
     std::vector<std::pair<uint16_t, uint16_t>> members;  // (tenant, vlan)
     if (pc.role == Role::kAccess) {
       auto it = tenant_ids.find(p.tenant());
@@ -96,9 +97,11 @@ std::unique_ptr<Snapshot> BuildSnapshot(uint64_t generation, const TenantMap& te
       if (std::find(flood.begin(), flood.end(), placed.port_id) == flood.end())
         flood.push_back(placed.port_id);
     }
+    const bool vhost = pc.vhost;
     s->ports[placed.port_id] = std::move(pc);
     for (uint16_t q = 0; q < placed.rx_workers.size(); ++q)
-      s->worker_rx[placed.rx_workers[q] % workers].push_back(RxQueueRef{placed.port_id, q});
+      s->worker_rx[placed.rx_workers[q] % workers].push_back(
+          RxQueueRef{placed.port_id, q, vhost});
   }
   return s;
 }

@@ -6,6 +6,7 @@
 
 #include "core/snapshot.h"
 #include "core/worker_context.h"
+#include "ports/vhost_direct.h"
 
 namespace switchyard {
 
@@ -19,7 +20,8 @@ inline void FlushPort(WorkerContext& w, const Snapshot& s, uint16_t port) {
   bool shared = pc.tx_queues < w.worker_count;
   uint64_t bytes = b.bytes;
   if (shared) rte_spinlock_lock(&w.tx_locks->locks[port][queue]);
-  uint16_t sent = rte_eth_tx_burst(port, queue, b.pkts, b.count);
+  uint16_t sent = pc.vhost ? VhostTxBurst(*w.vhost, port, queue, b.pkts, b.count)
+                           : rte_eth_tx_burst(port, queue, b.pkts, b.count);
   if (shared) rte_spinlock_unlock(&w.tx_locks->locks[port][queue]);
   PortCounters& pcnt = w.counters->ports[port];
   if (unlikely(sent < b.count)) {

@@ -7,6 +7,7 @@
 
 #include "core/pipeline.h"
 #include "core/tx.h"
+#include "ports/vhost_direct.h"
 
 namespace switchyard {
 
@@ -43,6 +44,8 @@ struct StageCycles {
 
 }  // namespace
 
+static_assert(kBurstSize <= kVhostMaxBurst);
+
 int WorkerMain(void* arg) {
   auto* args = static_cast<WorkerArgs*>(arg);
   WorkerShared& sh = *args->shared;
@@ -64,7 +67,9 @@ int WorkerMain(void* arg) {
     uint64_t now_ms = 0;  // one division per loop, at its first busy poll
     for (const RxQueueRef& q : s->worker_rx[w.index]) {
       const uint64_t t0 = last_tsc;
-      const uint16_t n = rte_eth_rx_burst(q.port_id, q.queue_id, pkts, kBurstSize);
+      const uint16_t n =
+          q.vhost ? VhostRxBurst(*w.vhost, q.port_id, q.queue_id, w.pool, pkts, kBurstSize)
+                  : rte_eth_rx_burst(q.port_id, q.queue_id, pkts, kBurstSize);
       ++c.polls;
       if (n == 0) {
         last_tsc = rte_rdtsc();

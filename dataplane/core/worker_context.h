@@ -15,6 +15,7 @@
 namespace switchyard {
 
 class MacTable;
+class VhostDevices;
 
 constexpr uint16_t kTxBufferSize = 64;
 
@@ -55,6 +56,7 @@ struct WorkerContext {
   rte_mempool* pool = nullptr;   // for flood copies
   MacTable* macs = nullptr;
   SharedTxLocks* tx_locks = nullptr;
+  const VhostDevices* vhost = nullptr;  // for ports with PortConfig::vhost
   WorkerCounters* counters = nullptr;
   std::array<TxBuffer, kMaxPorts> tx{};
   std::array<LookupCache, kMaxPorts> lookup_cache{};

@@ -16,6 +16,7 @@
 #include <spdlog/spdlog.h>
 
 #include "ports/devargs.h"
+#include "ports/vhost_direct.h"
 
 namespace switchyard {
 
@@ -181,16 +182,21 @@ std::optional<PortQueues> PortManager::Add(const v1::Port& port, std::string* er
                port.kind() == v1::PORT_KIND_VHOST_CLIENT;
   const uint16_t mtu =
       port.kind() == v1::PORT_KIND_TAP ? static_cast<uint16_t>(port.tap().mtu()) : 0;
-  if (!Configure(pid, vhost ? port.socket() : std::string(), mtu, &q, error)) {
+  // Following the guest's attachment starts before configure opens the
+  // socket, so no attach is missed.
+  if ((vhost && !vhost_->Track(pid, error)) ||
+      !Configure(pid, vhost ? port.socket() : std::string(), mtu, &q, error)) {
     Remove(pid);
     return std::nullopt;
   }
+  if (vhost) vhost_->Refresh(pid);
   spdlog::info("port {}: ethdev {} up ({} rx, {} tx queues) from '{}'", port.name(), pid,
                q.rx_queues, q.tx_queues, spec.devargs);
   return q;
 }
 
 void PortManager::Remove(uint16_t pid) {
+  vhost_->Untrack(pid);  // a no-op for ports that are not vhost-user
   rte_eth_dev_info info{};
   rte_device* dev = nullptr;
   if (rte_eth_dev_info_get(pid, &info) == 0) dev = info.device;

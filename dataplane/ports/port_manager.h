@@ -14,6 +14,8 @@ struct rte_mempool;
 
 namespace switchyard {
 
+class VhostDevices;
+
 struct PortQueues {
   uint16_t port_id;
   uint16_t rx_queues;
@@ -22,7 +24,10 @@ struct PortQueues {
 
 class PortManager {
  public:
-  PortManager(rte_mempool* pool, uint16_t workers) : pool_(pool), workers_(workers) {}
+  // `vhost`: where vhost-user ports' attachments are followed for the
+  // workers (see ports/vhost_direct.h).
+  PortManager(rte_mempool* pool, uint16_t workers, VhostDevices* vhost)
+      : pool_(pool), workers_(workers), vhost_(vhost) {}
 
   // Probe, configure and start the device for `port`. On failure returns
   // nullopt with `*error` saying why, and leaves no device behind.
@@ -42,6 +47,7 @@ class PortManager {
 
   rte_mempool* pool_;
   uint16_t workers_;
+  VhostDevices* vhost_;
 };
 
 }  // namespace switchyard

@@ -3,6 +3,8 @@
 # "VM" on the other side of both (virtio-user), forwarding in mac mode from
 # one to the other: packets loop A -> switch -> B -> testpmd -> A ... The
 # switch must learn both MACs and forward by unicast, thousands of packets.
+# First the "VM" is killed mid-traffic and restarted three times: the switch
+# must let go of each vhost device and forward through the next one.
 # Only the peer (testpmd) needs hugepages; the dataplane runs --no-huge.
 source "$(dirname "$0")/lib.sh"
 
@@ -42,15 +44,37 @@ must_wait 5 "vhost-user sockets created by the switch" "[ -S '$RUN/vhA.sock' ] &
 # testpmd: both lcores on CPU 0 (the dataplane worker has CPU 1); DPDK 22.11
 # refuses -l together with --lcores, so only --lcores. Without -i
 # and with --stats-period it forwards until SIGINT, then prints its totals.
-"$TESTPMD" --lcores '0@0,1@0' --in-memory --single-file-segments --no-pci \
-  --file-prefix "${P}pmd" \
-  --vdev="net_virtio_user0,path=$RUN/vhA.sock,mac=$MAC_A" \
-  --vdev="net_virtio_user1,path=$RUN/vhB.sock,mac=$MAC_B" \
-  -- --forward-mode=mac --eth-peer=0,$MAC_B --eth-peer=1,$MAC_A \
-  --auto-start --tx-first --stats-period 1 </dev/null >"$RUN/testpmd.log" 2>&1 &
-PMD_PID=$!
-_PIDS+=("$PMD_PID")
-log "testpmd started (pid $PMD_PID, log $RUN/testpmd.log)"
+# start_testpmd LOG: starts it, sets PMD_PID.
+start_testpmd() {
+  "$TESTPMD" --lcores '0@0,1@0' --in-memory --single-file-segments --no-pci \
+    --file-prefix "${P}pmd" \
+    --vdev="net_virtio_user0,path=$RUN/vhA.sock,mac=$MAC_A" \
+    --vdev="net_virtio_user1,path=$RUN/vhB.sock,mac=$MAC_B" \
+    -- --forward-mode=mac --eth-peer=0,$MAC_B --eth-peer=1,$MAC_A \
+    --auto-start --tx-first --stats-period 1 </dev/null >"$1" 2>&1 &
+  PMD_PID=$!
+  _PIDS+=("$PMD_PID")
+  log "testpmd started (pid $PMD_PID, log $1)"
+}
+
+# The guest goes away abruptly while the switch forwards to it, and comes
+# back, three times: each time the switch drops the device (its workers are
+# past the old device before librte_vhost frees it) and takes the new one.
+for i in 1 2 3; do
+  before=$(stat_port "$VB" tx_packets)
+  start_testpmd "$RUN/testpmd-$i.log"
+  wait_until 20 "! kill -0 $PMD_PID || [ \$(stat_port $VB tx_packets) -ge $((before + 5000)) ]" ||
+    fail "round $i: no traffic through the switch: $(yard stats)
+testpmd log: $(tail -n 20 "$RUN/testpmd-$i.log")"
+  kill -9 "$PMD_PID"
+  wait "$PMD_PID" 2>/dev/null
+  kill -0 "$DP_PID" 2>/dev/null || fail "the dataplane died when the guest went away (round $i)"
+  log "round $i: forwarded, guest killed mid-traffic, dataplane alive"
+done
+must_wait 5 "the switch detached 2 ports x 3 rounds of vhost devices" \
+  "[ \$(grep -c 'vhost device [0-9]* -> -1' '$DP_LOG') -ge 6 ]"
+
+start_testpmd "$RUN/testpmd.log"
 
 wait_until 20 "! kill -0 $PMD_PID || { [ \$(stat_port $VA rx_packets) -ge 5000 ] && [ \$(stat_port $VB rx_packets) -ge 5000 ]; }" ||
   fail "timed out waiting for thousands of packets through both vhost ports: $(yard stats)

@@ -2,7 +2,9 @@
 
 #include <gtest/gtest.h>
 #include <rte_ethdev.h>
+#include <rte_malloc.h>
 #include <rte_mbuf.h>
+#include <rte_rcu_qsbr.h>
 #include <rte_vhost.h>
 
 #include <cstdlib>
@@ -10,6 +12,7 @@
 
 #include "eal_env.h"
 #include "ports/devargs.h"
+#include "ports/vhost_direct.h"
 
 namespace switchyard {
 namespace {
@@ -25,6 +28,17 @@ rte_mempool* Pool() {
   return p;
 }
 
+// Vhost attachments, waiting on an RCU variable no worker reads.
+VhostDevices& Vhost() {
+  static VhostDevices* d = [] {
+    const size_t size = rte_rcu_qsbr_get_memsize(1);
+    auto* qs = static_cast<rte_rcu_qsbr*>(rte_zmalloc("pm_test_qsbr", size, RTE_CACHE_LINE_SIZE));
+    rte_rcu_qsbr_init(qs, 1);
+    return new VhostDevices(qs);
+  }();
+  return *d;
+}
+
 // A vhost-user port offers the guest checksum offload and mergeable RX
 // buffers, never a feature that hands segmentation to the switch: neither
 // TSO (net_vhost's tso=0) nor UFO or ECN (withheld by the port manager).
@@ -38,7 +52,7 @@ TEST(PortManager, VhostPortWithholdsSegmentationFeatures) {
   port.set_name("pmvm");
   port.set_kind(v1::PORT_KIND_VHOST_SERVER);
   port.set_socket(sock);
-  PortManager pm(Pool(), 1);
+  PortManager pm(Pool(), 1, &Vhost());
   std::string error;
   auto q = pm.Add(port, &error);
   ASSERT_TRUE(q.has_value()) << error;

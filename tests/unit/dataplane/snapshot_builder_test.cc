@@ -89,23 +89,29 @@ TEST(SnapshotBuilder, RxQueuesGoToTheirWorker) {
   EXPECT_EQ(s->worker_rx[1][0].queue_id, 0);
 }
 
-TEST(SnapshotBuilder, OnlyDmaPortsPrefetch) {
+// Per port kind: DMA ports prefetch; vhost-user ports (server and client)
+// burst through librte_vhost, on their RX queues too.
+TEST(SnapshotBuilder, PortKindFastPathFlags) {
   TenantMap tenants{{"red", T("red", 1)}};
   PortMap ports;
   const v1::PortKind kinds[] = {v1::PORT_KIND_VHOST_SERVER, v1::PORT_KIND_TAP,
                                 v1::PORT_KIND_PCI, v1::PORT_KIND_AF_XDP,
-                                v1::PORT_KIND_AF_PACKET};
-  for (uint16_t i = 0; i < 5; ++i) {
+                                v1::PORT_KIND_AF_PACKET, v1::PORT_KIND_VHOST_CLIENT};
+  constexpr uint16_t kKinds = sizeof(kinds) / sizeof(kinds[0]);
+  for (uint16_t i = 0; i < kKinds; ++i) {
     auto p = AccessPort("p" + std::to_string(i), i, "red");
     p.spec.set_kind(kinds[i]);
     ports[p.spec.name()] = p;
   }
   auto s = BuildSnapshot(1, tenants, ports, 1);
-  EXPECT_FALSE(s->ports[0].rx_prefetch);
-  EXPECT_FALSE(s->ports[1].rx_prefetch);
-  EXPECT_TRUE(s->ports[2].rx_prefetch);
-  EXPECT_TRUE(s->ports[3].rx_prefetch);
-  EXPECT_FALSE(s->ports[4].rx_prefetch);
+  const bool prefetch[kKinds] = {false, false, true, true, false, false};
+  const bool vhost[kKinds] = {true, false, false, false, false, true};
+  for (uint16_t i = 0; i < kKinds; ++i) {
+    EXPECT_EQ(s->ports[i].rx_prefetch, prefetch[i]) << "port " << i;
+    EXPECT_EQ(s->ports[i].vhost, vhost[i]) << "port " << i;
+  }
+  ASSERT_EQ(s->worker_rx[0].size(), kKinds);
+  for (const RxQueueRef& q : s->worker_rx[0]) EXPECT_EQ(q.vhost, vhost[q.port_id]);
 }
 
 TEST(SnapshotBuilder, MembershipChange) {
