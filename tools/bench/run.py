@@ -276,6 +276,9 @@ class OpenRun:
             res["check"] = self.check(res)
         finally:
             sy.stop()
+            stages = sy.stage_cycles()  # -Dworker_profile=true builds only
+            if stages:
+                res["stage_cycles"] = stages
         return res
 
     def check(self, r):
