@@ -22,6 +22,7 @@
 #include <vector>
 
 #include <rte_cycles.h>
+#include <rte_prefetch.h>
 #include <rte_eal.h>
 #include <rte_mbuf.h>
 
@@ -161,6 +162,38 @@ void BM_Lookup(benchmark::State& state) {
   Report(state, cycles, packets);
 }
 BENCHMARK(BM_Lookup)->ArgName("macs")->Arg(1000)->Arg(100000)->Arg(1000000);
+
+// --- the memory floor ------------------------------------------------------------
+// Not a stage: what this machine charges for one 64-byte read at a random
+// line of a 64 MB region (the MAC table's size for 2M entries), the reads
+// independent of each other, with the next read's line prefetched `ahead`
+// reads earlier (0: none; the core still overlaps the misses it can). The
+// MAC sweep's growth is measured against it (docs/performance.md).
+
+void BM_RandomRead(benchmark::State& state) {
+  const size_t bytes = static_cast<size_t>(state.range(0)) << 20;
+  const uint32_t ahead = static_cast<uint32_t>(state.range(1));
+  const size_t lines = bytes / 64;
+  std::vector<uint64_t> mem(bytes / sizeof(uint64_t), 1);
+  std::mt19937_64 rng(7);
+  constexpr uint32_t kReads = 1 << 16;
+  std::vector<uint32_t> at(kReads);
+  for (auto& a : at) a = static_cast<uint32_t>(rng() % lines);
+  uint64_t cycles = 0, reads = 0, sum = 0;
+  uint32_t pos = 0;
+  for (auto _ : state) {
+    const uint64_t t0 = rte_rdtsc();
+    for (uint32_t i = 0; i < kBurst; ++i, ++pos) {
+      if (ahead != 0) rte_prefetch0(&mem[at[(pos + ahead) & (kReads - 1)] * 8]);
+      sum += mem[at[pos & (kReads - 1)] * 8];
+    }
+    cycles += rte_rdtsc() - t0;
+    reads += kBurst;
+  }
+  benchmark::DoNotOptimize(sum);
+  Report(state, cycles, reads);
+}
+BENCHMARK(BM_RandomRead)->ArgNames({"mb", "ahead"})->Args({64, 0})->Args({64, 32})->Args({1, 0});
 
 // --- learn --------------------------------------------------------------------
 // Inserting new (tenant, MAC) keys, one per packet, into a table that is
