@@ -23,8 +23,8 @@ int OnLinkEvent(uint16_t port, rte_eth_event_type, void* arg, void*) {
   return 0;
 }
 
-// Store the 16-bit `v` (network order already) at byte `off` of the frame,
-// wherever the segments put it.
+// Store the two bytes of `v`, in the order they lie in memory, at byte `off`
+// of the frame, wherever the segments put them.
 void StoreU16(rte_mbuf* m, uint32_t off, uint16_t v) {
   const auto* b = reinterpret_cast<const uint8_t*>(&v);
   for (int i = 0; i < 2; ++i, ++off) {

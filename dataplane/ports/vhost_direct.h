@@ -2,8 +2,8 @@
 // Worker bursts on vhost-user ports go straight to librte_vhost
 // (rte_vhost_dequeue_burst / rte_vhost_enqueue_burst) instead of through the
 // net_vhost PMD's burst functions, which count every packet a second time,
-// free sent mbufs one at a time and fence each burst with two atomics: 12
-// of the 188 cycles a packet costs in the VLAN vhost-user loop. The net_vhost
+// free sent mbufs one at a time and fence each burst with two atomics: 8 to
+// 12 of the ~180 cycles a packet costs in the vhost-user loop. The net_vhost
 // ethdev keeps everything else: the socket, feature negotiation, link state
 // and the guest's lifecycle.
 //
