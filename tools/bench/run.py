@@ -156,6 +156,15 @@ def n(x):
     return int(x or 0)
 
 
+def stop_switch(sy, res):
+    """Stop Switchyard; a -Dworker_profile=true build has logged each worker's
+    RX / processing / TX split, which goes into `res`."""
+    sy.stop()
+    stages = sy.stage_cycles()
+    if stages:
+        res["stage_cycles"] = stages
+
+
 def workers_delta(s0, s1, *fields):
     """Each worker counter in `fields`, summed over workers, between two stats."""
     def tot(s, f):
@@ -275,10 +284,7 @@ class OpenRun:
             })
             res["check"] = self.check(res)
         finally:
-            sy.stop()
-            stages = sy.stage_cycles()  # -Dworker_profile=true builds only
-            if stages:
-                res["stage_cycles"] = stages
+            stop_switch(sy, res)
         return res
 
     def check(self, r):
@@ -569,10 +575,7 @@ def loop_once(args, switch, scenario, profile, run_dir, tag):
         if base:
             base.close()
         if sy:
-            sy.stop()
-            stages = sy.stage_cycles()
-            if stages:
-                res["stage_cycles"] = stages
+            stop_switch(sy, res)
     return res
 
 

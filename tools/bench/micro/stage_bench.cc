@@ -22,9 +22,9 @@
 #include <vector>
 
 #include <rte_cycles.h>
-#include <rte_prefetch.h>
 #include <rte_eal.h>
 #include <rte_mbuf.h>
+#include <rte_prefetch.h>
 
 #include "core/pipeline.h"
 #include "core/snapshot_builder.h"
