@@ -39,6 +39,21 @@ grpc::Status DataplaneService::FlushMacs(grpc::ServerContext*, const v1::FlushMa
   return grpc::Status::OK;
 }
 
+grpc::Status DataplaneService::Trace(grpc::ServerContext*, const v1::TraceRequest* req,
+                                     v1::TraceReply* reply) {
+  auto err = dp_->Trace(*req, reply);
+  if (!err) return grpc::Status::OK;
+  switch (err->code) {
+    case Dataplane::TraceError::kInvalidArgument:
+      return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, err->message);
+    case Dataplane::TraceError::kNotFound:
+      return grpc::Status(grpc::StatusCode::NOT_FOUND, err->message);
+    case Dataplane::TraceError::kUnavailable:
+      break;
+  }
+  return grpc::Status(grpc::StatusCode::UNAVAILABLE, err->message);
+}
+
 grpc::Status DataplaneService::WatchEvents(grpc::ServerContext* ctx, const v1::WatchEventsRequest*,
                                            grpc::ServerWriter<v1::Event>* writer) {
   EventBus& bus = dp_->events();

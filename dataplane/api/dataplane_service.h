@@ -27,6 +27,8 @@ class DataplaneService final : public v1::Dataplane::Service {
                         v1::ListMacsReply* reply) override;
   grpc::Status FlushMacs(grpc::ServerContext*, const v1::FlushMacsRequest* req,
                          v1::FlushMacsReply* reply) override;
+  grpc::Status Trace(grpc::ServerContext*, const v1::TraceRequest* req,
+                     v1::TraceReply* reply) override;
   grpc::Status WatchEvents(grpc::ServerContext* ctx, const v1::WatchEventsRequest*,
                            grpc::ServerWriter<v1::Event>* writer) override;
 

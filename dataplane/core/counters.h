@@ -2,65 +2,74 @@
 // Per-worker counters. Each worker writes only its own WorkerCounters (plain
 // stores, no atomics, no sharing); readers on control threads sum over
 // workers and accept a value that may be one burst old.
+//
+// Each counter is defined once, in an X-macro: its struct field, the sums,
+// the protobuf field it is reported in (a uint64 of the same name in
+// PortCounters / TenantCounters, set by name in core/stats.cc; a unit test
+// checks that both lists agree) and yardctl's column (from the proto field)
+// all follow from that line.
 
 #include <array>
 #include <cstdint>
 
 #include "core/drop_reasons.h"
 #include "core/limits.h"
+#include "features/features.h"
+
+// X(field)
+#define SWITCHYARD_PORT_COUNTERS(X)                                        \
+  X(rx_packets)                                                            \
+  X(rx_bytes)                                                              \
+  X(tx_packets)                                                            \
+  X(tx_bytes)                                                              \
+  X(rx_dropped) /* dropped by the switch after RX, any reason (see drops) */ \
+  X(tx_dropped) /* the TX queue did not take it */                         \
+  X(flooded)    /* received here and flooded */
+
+#define SWITCHYARD_CORE_TENANT_COUNTERS(X) \
+  X(rx_packets)                            \
+  X(rx_bytes)                              \
+  X(dropped)
+
+#define SWITCHYARD_TENANT_COUNTERS(X) \
+  SWITCHYARD_CORE_TENANT_COUNTERS(X)  \
+  SWITCHYARD_FEATURE_TENANT_COUNTERS(X)
 
 namespace switchyard {
 
-struct PortCounters {
-  uint64_t rx_packets = 0;
-  uint64_t rx_bytes = 0;
-  uint64_t tx_packets = 0;
-  uint64_t tx_bytes = 0;
-  uint64_t rx_dropped = 0;
-  uint64_t tx_dropped = 0;
-  uint64_t flooded = 0;
+#define SWITCHYARD_COUNTER_FIELD(f) uint64_t f = 0;
+#define SWITCHYARD_COUNTER_ADD(f) f += o.f;
+#define SWITCHYARD_COUNTER_SUB(f) f -= o.f;
 
+struct PortCounters {
+  SWITCHYARD_PORT_COUNTERS(SWITCHYARD_COUNTER_FIELD)
   PortCounters& operator+=(const PortCounters& o) {
-    rx_packets += o.rx_packets; rx_bytes += o.rx_bytes;
-    tx_packets += o.tx_packets; tx_bytes += o.tx_bytes;
-    rx_dropped += o.rx_dropped; tx_dropped += o.tx_dropped;
-    flooded += o.flooded;
+    SWITCHYARD_PORT_COUNTERS(SWITCHYARD_COUNTER_ADD)
     return *this;
   }
   PortCounters& operator-=(const PortCounters& o) {
-    rx_packets -= o.rx_packets; rx_bytes -= o.rx_bytes;
-    tx_packets -= o.tx_packets; tx_bytes -= o.tx_bytes;
-    rx_dropped -= o.rx_dropped; tx_dropped -= o.tx_dropped;
-    flooded -= o.flooded;
+    SWITCHYARD_PORT_COUNTERS(SWITCHYARD_COUNTER_SUB)
     return *this;
   }
 };
 
-// One cache line per tenant (the fast path touches one tenant's line per
-// run of packets, never two).
+// One cache line per tenant while the counters fit (the fast path touches
+// one tenant's line per run of packets, never two).
 struct alignas(64) TenantCounters {
-  uint64_t rx_packets = 0;
-  uint64_t rx_bytes = 0;
-  uint64_t unicast = 0;
-  uint64_t flooded = 0;
-  uint64_t dropped = 0;
-  uint64_t learned = 0;
-  uint64_t moved = 0;
-  uint64_t learn_limit = 0;
-
+  SWITCHYARD_TENANT_COUNTERS(SWITCHYARD_COUNTER_FIELD)
   TenantCounters& operator+=(const TenantCounters& o) {
-    rx_packets += o.rx_packets; rx_bytes += o.rx_bytes;
-    unicast += o.unicast; flooded += o.flooded; dropped += o.dropped;
-    learned += o.learned; moved += o.moved; learn_limit += o.learn_limit;
+    SWITCHYARD_TENANT_COUNTERS(SWITCHYARD_COUNTER_ADD)
     return *this;
   }
   TenantCounters& operator-=(const TenantCounters& o) {
-    rx_packets -= o.rx_packets; rx_bytes -= o.rx_bytes;
-    unicast -= o.unicast; flooded -= o.flooded; dropped -= o.dropped;
-    learned -= o.learned; moved -= o.moved; learn_limit -= o.learn_limit;
+    SWITCHYARD_TENANT_COUNTERS(SWITCHYARD_COUNTER_SUB)
     return *this;
   }
 };
+
+#undef SWITCHYARD_COUNTER_FIELD
+#undef SWITCHYARD_COUNTER_ADD
+#undef SWITCHYARD_COUNTER_SUB
 
 struct alignas(64) WorkerCounters {
   uint64_t polls = 0;
@@ -72,11 +81,24 @@ struct alignas(64) WorkerCounters {
   std::array<PortCounters, kMaxPorts> ports{};
   std::array<TenantCounters, kMaxTenantId + 1> tenants{};
 
-  void Drop(DropReason r, uint16_t in_port, uint16_t tenant) {
-    ++drops[static_cast<std::size_t>(r)];
-    ++ports[in_port].rx_dropped;
-    ++tenants[tenant].dropped;
+  // One dropped packet: the reason, the ingress port and the tenant (which
+  // may be kNoTenant: dropped before classification).
+  void Drop(DropReason r, uint16_t in_port, uint16_t tenant, uint64_t packets = 1) {
+    drops[static_cast<std::size_t>(r)] += packets;
+    ports[in_port].rx_dropped += packets;
+    tenants[tenant].dropped += packets;
   }
 };
 
+}  // namespace switchyard
+
+namespace switchyard::v1 {
+class PortCounters;
+class TenantCounters;
+}  // namespace switchyard::v1
+
+namespace switchyard {
+// Control threads (core/stats.cc): every counter into its proto field.
+void PortCountersToProto(const PortCounters& c, v1::PortCounters* out);
+void TenantCountersToProto(const TenantCounters& c, v1::TenantCounters* out);
 }  // namespace switchyard

@@ -67,6 +67,9 @@ Dataplane::Dataplane(const DataplaneOptions& opts)
     ctx->tx_locks = tx_locks_.get();
     ctx->vhost = vhost_devices_.get();
     ctx->counters = counters_.back().get();
+    scratch_counters_.push_back(std::make_unique<WorkerCounters>());
+    ctx->scratch_counters = scratch_counters_.back().get();
+    ctx->capture = &capture_;
     contexts_.push_back(std::move(ctx));
   }
   for (uint16_t i = 0; i < workers(); ++i)

@@ -18,6 +18,7 @@
 #include "core/housekeeping.h"
 #include "core/rcu_snapshot.h"
 #include "core/snapshot_builder.h"
+#include "core/trace.h"
 #include "core/worker.h"
 #include "features/l2/mac_table.h"
 #include "ports/port_manager.h"
@@ -59,6 +60,14 @@ class Dataplane {
   v1::ListMacsReply ListMacs(const v1::ListMacsRequest& req);
   uint32_t FlushMacs(const v1::FlushMacsRequest& req);
 
+  // The packet tracer (core/dataplane_trace.cc). Errors come back as a
+  // code and a message naming the field.
+  struct TraceError {
+    enum Code { kInvalidArgument, kNotFound, kUnavailable } code;
+    std::string message;
+  };
+  std::optional<TraceError> Trace(const v1::TraceRequest& req, v1::TraceReply* reply);
+
   EventBus& events() { return events_; }
   v1::Hello MakeHello();
   uint16_t workers() const { return static_cast<uint16_t>(opts_.worker_lcores.size()); }
@@ -77,6 +86,10 @@ class Dataplane {
   uint64_t NowMs() const;
   // Sum of every worker's counters (1 MB: callers keep it on the heap).
   void SumCounters(WorkerCounters* out) const;
+  std::optional<TraceError> TraceInject(const v1::TraceRequest& req, uint16_t port,
+                                        uint16_t worker, v1::TraceReply* reply);
+  std::optional<TraceError> TraceCapture(const v1::TraceRequest& req, uint16_t port,
+                                         v1::TraceReply* reply);
 
   DataplaneOptions opts_;
   std::string instance_id_;
@@ -89,6 +102,7 @@ class Dataplane {
   std::unique_ptr<SharedTxLocks> tx_locks_;
   WorkerShared shared_;
   std::vector<std::unique_ptr<WorkerCounters>> counters_;
+  std::vector<std::unique_ptr<WorkerCounters>> scratch_counters_;  // dry-run traces
   std::vector<std::unique_ptr<WorkerContext>> contexts_;
   std::vector<WorkerArgs> worker_args_;
   Housekeeping housekeeping_;
@@ -104,6 +118,9 @@ class Dataplane {
   std::array<PortCounters, kMaxPorts> port_base_{};
   std::vector<TenantCounters> tenant_base_;
   std::map<std::string, v1::LinkState> link_state_;  // housekeeping thread
+
+  std::mutex trace_mu_;  // one trace at a time; never held with mu_
+  switchyard::TraceCapture capture_;
 };
 
 }  // namespace switchyard

@@ -10,11 +10,20 @@
 
 namespace switchyard {
 
-// Process `n` (<= kBurstSize) packets received on `in_port`: parse, classify
-// into a tenant, learn sources, look up destinations, and enqueue each
-// packet (or its flood copies) on the TX buffers of `w`. Every packet is
-// either enqueued or freed and counted as a drop. The caller flushes.
+struct TraceLog;
+
+// Process `n` (<= kBurstSize) packets received on `in_port` through the
+// stage list (core/pipeline.cc). Every packet is either left in a TX buffer
+// of `w` (with its flood copies) or freed and counted as a drop. The caller
+// flushes (FlushAll in core/tx.h).
 void ProcessBurst(WorkerContext& w, const Snapshot& s, uint16_t in_port, rte_mbuf** pkts,
                   uint16_t n, uint64_t now_ms);
+
+// The same stages, each appending its verdict for every packet to `log`
+// (the traced instantiation: the fast path above has no trace code). With
+// log->commit false nothing is learned; the caller then discards the TX
+// buffers with DiscardAll (core/tx.h) instead of flushing them.
+void TraceBurst(WorkerContext& w, const Snapshot& s, uint16_t in_port, rte_mbuf** pkts,
+                uint16_t n, uint64_t now_ms, TraceLog* log);
 
 }  // namespace switchyard

@@ -35,6 +35,8 @@ struct PortConfig {
   std::vector<uint16_t> vlan_to_tenant;
   // trunk/uplink: tenant id -> egress VLAN id (kNotMember = not carried).
   std::vector<uint16_t> tenant_to_vlan;
+  // For the tracer's output only.
+  std::string name;
 
   // Egress tag for `tenant` on this port: 0 untagged, kNotMember if the port
   // does not carry the tenant.
@@ -56,6 +58,7 @@ struct TenantConfig {
   uint32_t mac_limit = 0;
   // Every port that carries the tenant; flooding skips the ingress port.
   std::vector<uint16_t> flood_ports;
+  std::string name;  // for the tracer's output only
 };
 
 struct RxQueueRef {
@@ -74,6 +77,9 @@ struct Snapshot {
   const TenantConfig* Tenant(uint16_t id) const {
     return id < tenants.size() && tenants[id].present ? &tenants[id] : nullptr;
   }
+  // Names for the tracer: "port 7" / "tenant 3" when unknown.
+  std::string PortName(uint16_t port) const;
+  std::string TenantName(uint16_t tenant) const;
 };
 
 }  // namespace switchyard

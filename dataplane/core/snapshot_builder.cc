@@ -40,6 +40,7 @@ std::unique_ptr<Snapshot> BuildSnapshot(uint64_t generation, const TenantMap& te
     TenantConfig& tc = s->tenants[it->second];
     tc.present = true;
     tc.mac_limit = t.mac_limit();
+    tc.name = name;
   }
   auto note = [&](const std::string& msg) {
     if (problems != nullptr) problems->push_back(msg);
@@ -48,6 +49,7 @@ std::unique_ptr<Snapshot> BuildSnapshot(uint64_t generation, const TenantMap& te
   for (const auto& [name, placed] : ports) {
     const v1::Port& p = placed.spec;
     PortConfig pc;
+    pc.name = name;
     pc.port_id = placed.port_id;
     pc.tx_queues = placed.tx_queues;
     pc.role = ToRole(p.role());
@@ -104,6 +106,16 @@ std::unique_ptr<Snapshot> BuildSnapshot(uint64_t generation, const TenantMap& te
           RxQueueRef{placed.port_id, q, vhost});
   }
   return s;
+}
+
+std::string Snapshot::PortName(uint16_t port) const {
+  if (port < ports.size() && ports[port].present) return ports[port].name;
+  return "port " + std::to_string(port);
+}
+
+std::string Snapshot::TenantName(uint16_t tenant) const {
+  if (const TenantConfig* t = Tenant(tenant)) return t->name;
+  return "tenant " + std::to_string(tenant);
 }
 
 bool MembershipChanged(const v1::Port& a, const v1::Port& b) {

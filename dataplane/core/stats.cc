@@ -6,18 +6,34 @@
 #include <fmt/format.h>
 
 #include "core/dataplane.h"
+#include "core/trace.h"
 
 namespace switchyard {
 
 namespace {
 
-std::string FormatMac(MacKey m) {
-  return fmt::format("{:02x}:{:02x}:{:02x}:{:02x}:{:02x}:{:02x}", (m >> 40) & 0xff,
-                     (m >> 32) & 0xff, (m >> 24) & 0xff, (m >> 16) & 0xff, (m >> 8) & 0xff,
-                     m & 0xff);
+// A counter struct into its proto message: each X-macro field into the
+// uint64 field of the same name (core/counters.h; counters_test checks
+// that every name has one).
+template <typename Message>
+void SetCounter(Message* msg, const char* name, uint64_t value) {
+  const auto* field = Message::descriptor()->FindFieldByName(name);
+  if (field != nullptr) msg->GetReflection()->SetUInt64(msg, field, value);
 }
 
 }  // namespace
+
+void PortCountersToProto(const PortCounters& c, v1::PortCounters* out) {
+#define SWITCHYARD_SET(f) SetCounter(out, #f, c.f);
+  SWITCHYARD_PORT_COUNTERS(SWITCHYARD_SET)
+#undef SWITCHYARD_SET
+}
+
+void TenantCountersToProto(const TenantCounters& c, v1::TenantCounters* out) {
+#define SWITCHYARD_SET(f) SetCounter(out, #f, c.f);
+  SWITCHYARD_TENANT_COUNTERS(SWITCHYARD_SET)
+#undef SWITCHYARD_SET
+}
 
 void Dataplane::SumCounters(WorkerCounters* out) const {
   WorkerCounters& sum = *out;
@@ -44,13 +60,7 @@ v1::Stats Dataplane::GetStats(const v1::GetStatsRequest& req) {
       c -= port_base_[placed.port_id];
       auto* pc = out.add_ports();
       pc->set_port(name);
-      pc->set_rx_packets(c.rx_packets);
-      pc->set_rx_bytes(c.rx_bytes);
-      pc->set_tx_packets(c.tx_packets);
-      pc->set_tx_bytes(c.tx_bytes);
-      pc->set_rx_dropped(c.rx_dropped);
-      pc->set_tx_dropped(c.tx_dropped);
-      pc->set_flooded(c.flooded);
+      PortCountersToProto(c, pc);
       rte_eth_stats hw{};
       if (rte_eth_stats_get(placed.port_id, &hw) == 0) {
         pc->set_hw_rx_missed(hw.imissed + hw.rx_nombuf);
@@ -67,14 +77,7 @@ v1::Stats Dataplane::GetStats(const v1::GetStatsRequest& req) {
       c -= tenant_base_[t.id()];
       auto* tc = out.add_tenants();
       tc->set_tenant(name);
-      tc->set_rx_packets(c.rx_packets);
-      tc->set_rx_bytes(c.rx_bytes);
-      tc->set_unicast(c.unicast);
-      tc->set_flooded(c.flooded);
-      tc->set_dropped(c.dropped);
-      tc->set_learned(c.learned);
-      tc->set_moved(c.moved);
-      tc->set_learn_limit(c.learn_limit);
+      TenantCountersToProto(c, tc);
       tc->set_macs(macs_->TenantCount(static_cast<uint16_t>(t.id())));
     }
   }

@@ -6,6 +6,7 @@
 #include <spdlog/spdlog.h>
 
 #include "core/pipeline.h"
+#include "core/trace.h"
 #include "core/tx.h"
 #include "ports/vhost_direct.h"
 
@@ -42,6 +43,34 @@ struct StageCycles {
 };
 #endif
 
+// A burst from a port under capture: traced, then flushed as usual; its
+// trail is kept while the capture still wants packets.
+void CaptureBurst(WorkerContext& w, const Snapshot& s, uint16_t port, rte_mbuf** pkts,
+                  uint16_t n, uint64_t now_ms) {
+  TraceLog log;
+  TraceBurst(w, s, port, pkts, n, now_ms, &log);
+  FinishTracedBurst(w, s, log);
+  std::lock_guard<std::mutex> lk(w.capture->mu);
+  if (w.capture->packets < w.capture->wanted) {
+    w.capture->packets += n;
+    w.capture->bursts.push_back(std::move(log));
+  }
+  if (w.capture->packets >= w.capture->wanted) w.capture_port.store(kNoCapture);
+}
+
+// An injected packet (TraceJob): traced under the snapshot this worker
+// holds; a dry run counts into scratch counters, so it changes nothing.
+void RunTraceJob(WorkerContext& w, const Snapshot& s, uint64_t now_ms) {
+  TraceJob* job = w.trace_job.exchange(nullptr, std::memory_order_acq_rel);
+  if (job == nullptr) return;
+  WorkerCounters* real = w.counters;
+  if (!job->log.commit && w.scratch_counters != nullptr) w.counters = w.scratch_counters;
+  TraceBurst(w, s, job->port, &job->pkt, 1, now_ms, &job->log);
+  FinishTracedBurst(w, s, job->log);
+  w.counters = real;
+  job->done.store(true, std::memory_order_release);
+}
+
 }  // namespace
 
 static_assert(kBurstSize <= kVhostMaxBurst);
@@ -65,6 +94,7 @@ int WorkerMain(void* arg) {
     const Snapshot* s = sh.publisher->Current();
     uint32_t received = 0;
     uint64_t now_ms = 0;  // one division per loop, at its first busy poll
+    const uint16_t capture_port = w.capture_port.load(std::memory_order_relaxed);
     for (const RxQueueRef& q : s->worker_rx[w.index]) {
       const uint64_t t0 = last_tsc;
       const uint16_t n =
@@ -78,9 +108,13 @@ int WorkerMain(void* arg) {
       if (now_ms == 0) now_ms = t0 / sh.tsc_per_ms;
       stages.Start(t0);
       stages.Lap(stages.rx);
-      ProcessBurst(w, *s, q.port_id, pkts, n, now_ms);
-      stages.Lap(stages.processing);
-      FlushAll(w, *s);
+      if (unlikely(q.port_id == capture_port)) {
+        CaptureBurst(w, *s, q.port_id, pkts, n, now_ms);
+      } else {
+        ProcessBurst(w, *s, q.port_id, pkts, n, now_ms);
+        stages.Lap(stages.processing);
+        FlushAll(w, *s);
+      }
       stages.Lap(stages.tx);
       stages.packets += n;
       ++c.busy_polls;
@@ -88,6 +122,10 @@ int WorkerMain(void* arg) {
       last_tsc = rte_rdtsc();
       c.busy_cycles += last_tsc - t0;
       received += n;
+    }
+    if (unlikely(w.trace_job.load(std::memory_order_relaxed) != nullptr)) {
+      RunTraceJob(w, *s, rte_rdtsc() / sh.tsc_per_ms);
+      last_tsc = rte_rdtsc();
     }
     // `s` must not be used past this point.
     rte_rcu_qsbr_quiescent(qsbr, w.index);

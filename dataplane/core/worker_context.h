@@ -4,6 +4,7 @@
 // control threads read (never write).
 
 #include <array>
+#include <atomic>
 #include <cstdint>
 
 #include <rte_mbuf.h>
@@ -16,6 +17,10 @@ namespace switchyard {
 
 class MacTable;
 class VhostDevices;
+struct TraceJob;
+struct TraceCapture;
+
+constexpr uint16_t kNoCapture = 0xffff;
 
 constexpr uint16_t kTxBufferSize = 64;
 
@@ -63,6 +68,15 @@ struct WorkerContext {
   // Bit per port with buffered packets, so a flush touches only those.
   uint64_t dirty = 0;
   static_assert(kMaxPorts <= 64);
+
+  // The tracer (core/trace.h), read once per worker loop. A control thread
+  // hands over one injected packet at a time; bursts received on
+  // `capture_port` are traced into `capture`.
+  std::atomic<TraceJob*> trace_job{nullptr};
+  std::atomic<uint16_t> capture_port{kNoCapture};
+  TraceCapture* capture = nullptr;
+  // A dry-run trace counts here, so it changes no real counter.
+  WorkerCounters* scratch_counters = nullptr;
 };
 
 }  // namespace switchyard

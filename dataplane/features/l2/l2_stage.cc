@@ -1,9 +1,9 @@
 #include "features/l2/l2_stage.h"
 
-#include <cstring>
+#include <fmt/format.h>
 
-#include "core/tx.h"
-#include "features/vlan/vlan_stage.h"
+#include "core/trace.h"
+#include "features/l2/mac_table.h"
 
 namespace switchyard {
 
@@ -14,62 +14,34 @@ namespace {
 constexpr uint64_t kRefreshMs = 1000;
 constexpr uint32_t kDefaultMacLimit = 65536;
 
-void Flood(WorkerContext& w, const Snapshot& s, uint16_t in_port, uint16_t tenant,
-           rte_mbuf* m, bool tagged) {
-  WorkerCounters& c = *w.counters;
-  const TenantConfig& t = *s.Tenant(tenant);
-  // The original goes to the last destination; earlier ones get copies,
-  // since each may need a different tag edit.
-  int last = -1;
-  for (int i = static_cast<int>(t.flood_ports.size()) - 1; i >= 0; --i) {
-    if (t.flood_ports[i] != in_port) {
-      last = i;
-      break;
-    }
-  }
-  if (last < 0) {
-    c.Drop(DropReason::FLOOD_NO_PORTS, in_port, tenant);
-    rte_pktmbuf_free(m);
-    return;
-  }
-  c.ports[in_port].flooded++;
-  c.tenants[tenant].flooded++;
-  for (int i = 0; i <= last; ++i) {
-    uint16_t out = t.flood_ports[i];
-    if (out == in_port) continue;
-    rte_mbuf* pkt = m;
-    if (i != last) {
-      pkt = rte_pktmbuf_copy(m, w.pool, 0, UINT32_MAX);
-      if (unlikely(pkt == nullptr)) {
-        ++c.drops[static_cast<std::size_t>(DropReason::FLOOD_COPY_FAILED)];
-        continue;
-      }
-    }
-    if (unlikely(!VlanEgress(pkt, tagged, s.ports[out].EgressVlan(tenant)))) {
-      ++c.drops[static_cast<std::size_t>(DropReason::VLAN_PUSH_FAILED)];
-      rte_pktmbuf_free(pkt);
-      continue;
-    }
-    Enqueue(w, s, out, pkt);
-  }
-}
+// The keys of the burst's undecided runs, consecutive equal ones folded:
+// key i's answer is uniq_values[slot[i]], hit bit slot[i] of hits.
+struct Lookup {
+  uint16_t live[kBurstSize];  // run index of each undecided run
+  uint16_t n = 0;
+  MacHashKey keys[2 * kBurstSize];  // [0, n) sources, [n, 2n) destinations
+  uint8_t slot[2 * kBurstSize];
+  uint64_t uniq_values[2 * kBurstSize];
+  uint64_t hits = 0;
 
-}  // namespace
+  bool SrcHit(uint16_t i) const { return (hits >> slot[i]) & 1; }
+  bool DstHit(uint16_t i) const { return (hits >> slot[n + i]) & 1; }
+  uint64_t SrcValue(uint16_t i) const { return uniq_values[slot[i]]; }
+  uint64_t DstValue(uint16_t i) const { return uniq_values[slot[n + i]]; }
+};
 
-void L2LookupAndLearn(WorkerContext& w, const Snapshot& s, uint16_t in_port, L2Burst& b,
-                      uint64_t now_ms) {
-  const uint16_t n = b.runs;
-  for (uint16_t r = 0; r < n; ++r) b.keys[n + r] = MakeMacHashKey(b.tenant[r], b.dst[r]);
+void LookupKeys(WorkerContext& w, uint16_t in_port, Lookup& l) {
+  const uint16_t n = l.n;
   // Consecutive equal keys (e.g. runs of one source to several
   // destinations) cost one lookup: the answer the bulk lookup would give
   // each of them.
   MacHashKey uniq[2 * kBurstSize];
   uint32_t u = 0;
-  uniq[0] = b.keys[0];
-  b.slot[0] = 0;
+  uniq[0] = l.keys[0];
+  l.slot[0] = 0;
   for (uint32_t i = 1; i < 2u * n; ++i) {
-    if (b.keys[i] != uniq[u]) uniq[++u] = b.keys[i];
-    b.slot[i] = static_cast<uint8_t>(u);
+    if (l.keys[i] != uniq[u]) uniq[++u] = l.keys[i];
+    l.slot[i] = static_cast<uint8_t>(u);
   }
   const uint32_t nu = u + 1;
   LookupCache& lc = w.lookup_cache[in_port];
@@ -77,36 +49,71 @@ void L2LookupAndLearn(WorkerContext& w, const Snapshot& s, uint16_t in_port, L2B
   bool cached = nu <= kLookupCacheKeys && lc.n == nu && lc.generation == generation;
   for (uint32_t i = 0; cached && i < nu; ++i) cached = lc.keys[i] == uniq[i];
   if (cached) {
-    b.hits = lc.hits;
-    for (uint32_t i = 0; i < nu; ++i) b.uniq_values[i] = lc.values[i];
-  } else {
-    b.hits = w.macs->LookupBulk(uniq, nu, b.uniq_values);
-    if (nu <= kLookupCacheKeys) {
-      lc.generation = generation;
-      lc.n = nu;
-      lc.hits = b.hits;
-      for (uint32_t i = 0; i < nu; ++i) {
-        lc.keys[i] = uniq[i];
-        lc.values[i] = b.uniq_values[i];
-      }
+    l.hits = lc.hits;
+    for (uint32_t i = 0; i < nu; ++i) l.uniq_values[i] = lc.values[i];
+    return;
+  }
+  l.hits = w.macs->LookupBulk(uniq, nu, l.uniq_values);
+  if (nu <= kLookupCacheKeys) {
+    lc.generation = generation;
+    lc.n = nu;
+    lc.hits = l.hits;
+    for (uint32_t i = 0; i < nu; ++i) {
+      lc.keys[i] = uniq[i];
+      lc.values[i] = l.uniq_values[i];
     }
   }
+}
 
-  // What each packet of a run would do is what its first packet does: the
-  // later ones find the entry as the lookup left it (a move or a refresh
-  // writes the same value again; a new source was learned already).
+std::string DestName(const Snapshot& s, MacDest d) {
+  if (IsRemoteDest(d)) return fmt::format("remote VTEP #{}", d & ~kRemoteDest);
+  return s.PortName(d);
+}
+
+}  // namespace
+
+template <bool kTrace>
+void L2Stage(WorkerContext& w, const Snapshot& s, Burst& b, uint64_t now_ms) {
+  const uint16_t in_port = b.in_port;
+  Lookup l;
+  for (uint16_t r = 0; r < b.runs; ++r)
+    if (!b.Decided(r)) l.live[l.n++] = r;
+  const uint16_t n = l.n;
+  if (n == 0) return;
+  for (uint16_t i = 0; i < n; ++i) {
+    const uint16_t r = l.live[i];
+    l.keys[i] = MakeMacHashKey(b.tenant[r], b.src[r]);
+    l.keys[n + i] = MakeMacHashKey(b.tenant[r], b.dst[r]);
+  }
+  LookupKeys(w, in_port, l);
+
+  // Learning. What each packet of a run would do is what its first packet
+  // does: the later ones find the entry as the lookup left it (a move or a
+  // refresh writes the same value again; a new source was learned already).
+  // A dry-run trace learns nothing.
+  bool learn = true;
+  if constexpr (kTrace) learn = b.trace->commit;
   WorkerCounters& c = *w.counters;
   MacHashKey last_learned = ~MacHashKey{0};
-  for (uint16_t r = 0; r < n; ++r) {
-    const MacHashKey key = b.keys[r];
+  for (uint16_t i = 0; i < n; ++i) {
+    const uint16_t r = l.live[i];
+    const MacHashKey key = l.keys[i];
     const uint16_t tenant = b.tenant[r];
-    if (b.SrcHit(r)) {
-      uint64_t v = b.SrcValue(r);
-      if (unlikely(ValuePort(v) != in_port)) {
-        if (w.macs->Upsert(key, PackMacValue(in_port, now_ms)))
+    if (l.SrcHit(i)) {
+      const uint64_t v = l.SrcValue(i);
+      if (unlikely(ValueDest(v) != in_port)) {
+        if constexpr (kTrace)
+          b.trace->Add(r, "l2", fmt::format("source {} moves from {} to {}{}",
+                                            FormatMac(b.src[r]), DestName(s, ValueDest(v)),
+                                            s.PortName(in_port), learn ? "" : " (dry run: not)"));
+        if (learn && w.macs->Upsert(key, PackMacValue(in_port, now_ms)))
           c.tenants[tenant].moved += b.RunLength(r);
-      } else if (unlikely(now_ms - ValueSeenMs(v) >= kRefreshMs)) {
-        w.macs->Upsert(key, PackMacValue(in_port, now_ms));
+      } else {
+        if constexpr (kTrace)
+          b.trace->Add(r, "l2", fmt::format("source {} known on {}", FormatMac(b.src[r]),
+                                            s.PortName(in_port)));
+        if (learn && unlikely(now_ms - ValueSeenMs(v) >= kRefreshMs))
+          w.macs->Upsert(key, PackMacValue(in_port, now_ms));
       }
       continue;
     }
@@ -117,123 +124,78 @@ void L2LookupAndLearn(WorkerContext& w, const Snapshot& s, uint16_t in_port, L2B
     if (limit == 0) limit = kDefaultMacLimit;
     if (w.macs->TenantCount(tenant) >= limit) {
       c.tenants[tenant].learn_limit++;
+      if constexpr (kTrace)
+        b.trace->Add(r, "l2", fmt::format("source {} not learned: tenant {} has its {} MACs",
+                                          FormatMac(b.src[r]), s.TenantName(tenant), limit));
       continue;
     }
-    if (w.macs->Upsert(key, PackMacValue(in_port, now_ms))) {
+    if (!learn) {
+      if constexpr (kTrace)
+        b.trace->Add(r, "l2", fmt::format("source {} unknown: would be learned on {} (dry run)",
+                                          FormatMac(b.src[r]), s.PortName(in_port)));
+      continue;
+    }
+    const bool stored = w.macs->Upsert(key, PackMacValue(in_port, now_ms));
+    if (stored) {
       w.macs->CountLearned(tenant);
       c.tenants[tenant].learned++;
     } else {
       c.tenants[tenant].learn_limit++;  // table full
     }
+    if constexpr (kTrace)
+      b.trace->Add(r, "l2", stored ? fmt::format("source {} learned on {}", FormatMac(b.src[r]),
+                                                 s.PortName(in_port))
+                                   : fmt::format("source {} not learned: MAC table full",
+                                                 FormatMac(b.src[r])));
+  }
+
+  // Decisions, one per run (the same destination key and tag state).
+  for (uint16_t i = 0; i < n; ++i) {
+    const uint16_t r = l.live[i];
+    const uint16_t tenant = b.tenant[r];
+    if (MacIsGroup(b.dst[r]) || !l.DstHit(i)) {
+      const auto& flood = s.tenants[tenant].flood_ports;
+      const bool others = flood.size() > 1 || (flood.size() == 1 && flood[0] != in_port);
+      if (unlikely(!others)) {
+        b.Drop(r, DropReason::FLOOD_NO_PORTS);
+      } else {
+        b.Flood(r);
+      }
+      if constexpr (kTrace)
+        b.trace->Add(r, "l2",
+                     fmt::format("destination {} {}: {}", FormatMac(b.dst[r]),
+                                 MacIsGroup(b.dst[r]) ? "is a group address" : "unknown",
+                                 others ? "flood" : "no other port in the tenant"));
+      continue;
+    }
+    const MacDest dest = ValueDest(l.DstValue(i));
+    if (unlikely(dest == in_port)) {
+      b.Drop(r, DropReason::SAME_PORT);
+      if constexpr (kTrace)
+        b.trace->Add(r, "l2", fmt::format("destination {} is on the ingress port {}",
+                                          FormatMac(b.dst[r]), s.PortName(in_port)));
+      continue;
+    }
+    // Remote destinations wait for the VXLAN stage; until then no entry
+    // points to one.
+    const PortConfig* oc = IsRemoteDest(dest) ? nullptr : &s.ports[dest];
+    const uint16_t vid = oc != nullptr && oc->present ? oc->EgressVlan(tenant) : kNotMember;
+    if (unlikely(vid == kNotMember)) {
+      b.Drop(r, DropReason::STALE_MAC);
+      if constexpr (kTrace)
+        b.trace->Add(r, "l2", fmt::format("destination {} on {}, which no longer carries "
+                                          "tenant {}", FormatMac(b.dst[r]), DestName(s, dest),
+                                          s.TenantName(tenant)));
+      continue;
+    }
+    b.Unicast(r, dest, vid);
+    if constexpr (kTrace)
+      b.trace->Add(r, "l2", fmt::format("destination {} on {}: unicast", FormatMac(b.dst[r]),
+                                        s.PortName(dest)));
   }
 }
 
-void L2Forward(WorkerContext& w, const Snapshot& s, uint16_t in_port, L2Burst& b) {
-  WorkerCounters& c = *w.counters;
-  // The TX buffer being appended to, its count and bytes kept in registers
-  // and written back before anything else may touch the buffers (flood,
-  // flush).
-  TxBuffer* tb = nullptr;
-  uint16_t tb_port = 0, tb_count = 0;
-  uint32_t tb_bytes = 0;
-  auto sync_tx = [&] {
-    if (tb != nullptr) {
-      tb->count = tb_count;
-      tb->bytes = tb_bytes;
-    }
-    tb = nullptr;
-  };
-  auto drop_run = [&](uint16_t r, DropReason why) {
-    for (uint16_t p = b.run_start[r]; p < b.run_start[r + 1]; ++p) {
-      c.Drop(why, in_port, b.tenant[r]);
-      rte_pktmbuf_free(b.pkts[p]);
-    }
-  };
-  // One decision per run (the same destination key and tag state).
-  for (uint16_t r = 0; r < b.runs; ++r) {
-    const uint16_t tenant = b.tenant[r];
-    const bool tagged = b.tagged[r];
-    if (MacIsGroup(b.dst[r]) || !b.DstHit(r)) {
-      sync_tx();
-      for (uint16_t p = b.run_start[r]; p < b.run_start[r + 1]; ++p)
-        Flood(w, s, in_port, tenant, b.pkts[p], tagged);
-      continue;
-    }
-    const uint16_t out = ValuePort(b.DstValue(r));
-    if (unlikely(out == in_port)) {
-      drop_run(r, DropReason::SAME_PORT);
-      continue;
-    }
-    const PortConfig& oc = s.ports[out];
-    const uint16_t vid = oc.present ? oc.EgressVlan(tenant) : kNotMember;
-    if (unlikely(vid == kNotMember)) {
-      drop_run(r, DropReason::STALE_MAC);
-      continue;
-    }
-    // Enqueue (core/tx.h), with the count and bytes in registers.
-    if (tb == nullptr || tb_port != out) {
-      sync_tx();
-      tb = &w.tx[out];
-      tb_port = out;
-      tb_count = tb->count;
-      tb_bytes = tb->bytes;
-      w.dirty |= uint64_t{1} << out;
-    }
-    // The whole run fits in the buffer, so its bytes are added at once
-    // (a buffer fills within one burst only through flood copies).
-    if (unlikely(tb_count + b.RunLength(r) > kTxBufferSize)) {
-      tb->count = tb_count;
-      tb->bytes = tb_bytes;
-      FlushPort(w, s, out);
-      tb_count = 0;
-      tb_bytes = 0;
-    }
-    // One edit for the whole run, so each case is its own tight loop; with
-    // no edit the run's mbuf pointers are copied as a block.
-    const uint16_t begin = b.run_start[r], end = b.run_start[r + 1];
-    rte_mbuf** const out_pkts = tb->pkts;
-    uint32_t unicast = end - begin;
-    int32_t bytes = static_cast<int32_t>(b.bytes[r]);
-    switch (EgressEdit(tagged, vid)) {
-      case VlanEdit::kNone:
-        std::memcpy(out_pkts + tb_count, b.pkts + begin, unicast * sizeof(rte_mbuf*));
-        tb_count = static_cast<uint16_t>(tb_count + unicast);
-        break;
-      case VlanEdit::kStrip:
-        for (uint16_t p = begin; p < end; ++p) {
-          rte_mbuf* m = b.pkts[p];
-          VlanStrip(m);
-          out_pkts[tb_count++] = m;
-        }
-        bytes -= static_cast<int32_t>(kVlanTagLen * unicast);
-        break;
-      case VlanEdit::kRewrite:
-        for (uint16_t p = begin; p < end; ++p) {
-          rte_mbuf* m = b.pkts[p];
-          VlanRewrite(m, vid);
-          out_pkts[tb_count++] = m;
-        }
-        break;
-      case VlanEdit::kPush:
-        unicast = 0;
-        for (uint16_t p = begin; p < end; ++p) {
-          rte_mbuf* m = b.pkts[p];
-          if (unlikely(!VlanPush(m, vid))) {
-            bytes -= static_cast<int32_t>(rte_pktmbuf_pkt_len(m));  // unedited
-            c.Drop(DropReason::VLAN_PUSH_FAILED, in_port, tenant);
-            rte_pktmbuf_free(m);
-            continue;
-          }
-          ++unicast;
-          out_pkts[tb_count++] = m;
-        }
-        bytes += static_cast<int32_t>(kVlanTagLen * unicast);
-        break;
-    }
-    tb_bytes += static_cast<uint32_t>(bytes);
-    c.tenants[tenant].unicast += unicast;
-  }
-  sync_tx();
-}
+template void L2Stage<false>(WorkerContext&, const Snapshot&, Burst&, uint64_t);
+template void L2Stage<true>(WorkerContext&, const Snapshot&, Burst&, uint64_t);
 
 }  // namespace switchyard

@@ -21,7 +21,7 @@ uint64_t RoundUpPow2(uint64_t v) {
 }
 
 MacRecord Record(MacHashKey k, uint64_t v) {
-  return MacRecord{KeyTenant(k), KeyMac(k), ValuePort(v), ValueSeenMs(v)};
+  return MacRecord{KeyTenant(k), KeyMac(k), ValueDest(v), ValueSeenMs(v)};
 }
 
 // How far an insert may push entries to their other bucket before the

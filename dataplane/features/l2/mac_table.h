@@ -13,9 +13,9 @@
 // the destination before clearing the source, and a table-wide move count
 // makes a reader retry a miss that raced with moves.
 //
-// The value is packed into 64 bits: bits 0..15 the port id, bits 16..63 the
-// time it was last seen in milliseconds, so a refresh or a MAC move is one
-// atomic store. Key 0 (tenant 0, MAC 0) marks a free slot: tenant ids start
+// The value is packed into 64 bits: bits 0..15 where the MAC lives (a
+// MacDest), bits 16..63 the time it was last seen in milliseconds, so a
+// refresh or a MAC move is one atomic store. Key 0 (tenant 0, MAC 0) marks a free slot: tenant ids start
 // at 1.
 
 #include <atomic>
@@ -27,7 +27,7 @@
 #include <rte_spinlock.h>
 
 #include "core/limits.h"
-#include "features/l2/eth_parse.h"
+#include "core/eth_parse.h"
 
 namespace switchyard {
 
@@ -39,8 +39,15 @@ inline MacHashKey MakeMacHashKey(uint16_t tenant, MacKey mac) {
 inline uint16_t KeyTenant(MacHashKey k) { return static_cast<uint16_t>(k >> 48); }
 inline MacKey KeyMac(MacHashKey k) { return k & 0xffffffffffffULL; }
 
-inline uint64_t PackMacValue(uint16_t port, uint64_t now_ms) { return (now_ms << 16) | port; }
-inline uint16_t ValuePort(uint64_t v) { return static_cast<uint16_t>(v & 0xffff); }
+// Where a learned MAC lives: a local port id (below kMaxPorts) or, with
+// kRemoteDest set, a remote VTEP (VXLAN: the low bits index the tenant's
+// remote VTEPs).
+using MacDest = uint16_t;
+constexpr MacDest kRemoteDest = 0x8000;
+inline bool IsRemoteDest(MacDest d) { return (d & kRemoteDest) != 0; }
+
+inline uint64_t PackMacValue(MacDest dest, uint64_t now_ms) { return (now_ms << 16) | dest; }
+inline MacDest ValueDest(uint64_t v) { return static_cast<MacDest>(v & 0xffff); }
 inline uint64_t ValueSeenMs(uint64_t v) { return v >> 16; }
 
 struct MacRecord {

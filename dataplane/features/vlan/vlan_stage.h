@@ -1,25 +1,71 @@
 #pragma once
-// VLAN stage: ingress classification (port + tag -> tenant) and the egress
-// tag edit (keep, rewrite, strip or push). Runs on worker lcores.
+// VLAN feature: the classify stage (port + tag -> tenant) and the tag
+// edits the egress step applies (keep, rewrite, strip or push). Runs on
+// worker lcores.
 
 #include <cstring>
 
+#include <fmt/format.h>
 #include <rte_mbuf.h>
 
+#include "core/burst.h"
 #include "core/drop_reasons.h"
+#include "core/eth_parse.h"
 #include "core/snapshot.h"
-#include "features/l2/eth_parse.h"
+#include "core/trace.h"
+#include "core/worker_context.h"
 
 namespace switchyard {
 
 // Tenant of a frame arriving on `pc`, or kNoTenant with `*why` set.
-inline uint16_t ClassifyIngress(const PortConfig& pc, const ParsedL2& l2, DropReason* why) {
-  uint16_t tenant = pc.IngressTenant(l2.vid);
+inline uint16_t ClassifyIngress(const PortConfig& pc, uint16_t vid, DropReason* why) {
+  uint16_t tenant = pc.IngressTenant(vid);
   if (tenant == kNoTenant) {
-    *why = (pc.role != Role::kAccess && l2.vid == 0) ? DropReason::UNTAGGED_ON_TRUNK
-                                                     : DropReason::VLAN_NOT_ALLOWED;
+    *why = (pc.role != Role::kAccess && vid == 0) ? DropReason::UNTAGGED_ON_TRUNK
+                                                  : DropReason::VLAN_NOT_ALLOWED;
   }
   return tenant;
+}
+
+inline const char* RoleName(Role r) {
+  switch (r) {
+    case Role::kAccess: return "access";
+    case Role::kTrunk: return "trunk";
+    case Role::kUplink: return "uplink";
+    default: return "none";
+  }
+}
+
+// The classify stage: each undecided run gets its tenant, or is dropped.
+// Counts the tenant's received packets. StageScope::kRunHeader.
+template <bool kTrace>
+inline void VlanClassifyStage(WorkerContext& w, const Snapshot& s, Burst& b) {
+  const PortConfig& pc = s.ports[b.in_port];
+  WorkerCounters& c = *w.counters;
+  for (uint16_t r = 0; r < b.runs; ++r) {
+    if (b.Decided(r)) continue;
+    DropReason why = DropReason::VLAN_NOT_ALLOWED;
+    const uint16_t tenant = ClassifyIngress(pc, b.vid[r], &why);
+    if (unlikely(tenant == kNoTenant || s.Tenant(tenant) == nullptr)) {
+      b.Drop(r, why);
+      if constexpr (kTrace)
+        b.trace->Add(r, "vlan", fmt::format("{} port {}: {} not carried", RoleName(pc.role),
+                                            pc.name,
+                                            b.vid[r] ? fmt::format("vlan {}", b.vid[r])
+                                                     : std::string("untagged")));
+      continue;
+    }
+    b.tenant[r] = tenant;
+    TenantCounters& tc = c.tenants[tenant];
+    tc.rx_packets += b.RunLength(r);
+    tc.rx_bytes += b.bytes[r];
+    if constexpr (kTrace)
+      b.trace->Add(r, "vlan", fmt::format("{} port {}, {} -> tenant {}", RoleName(pc.role),
+                                          pc.name,
+                                          b.vid[r] ? fmt::format("vlan {}", b.vid[r])
+                                                   : std::string("untagged"),
+                                          s.TenantName(tenant)));
+  }
 }
 
 // Copy the two MAC addresses (12 bytes) to `dst`, which may overlap `src`:

@@ -1,4 +1,4 @@
-#include "features/l2/eth_parse.h"
+#include "core/eth_parse.h"
 
 #include <gtest/gtest.h>
 

@@ -35,7 +35,7 @@ TEST(MacTable, InsertUpdateLookupUpToCapacity) {
   EXPECT_TRUE(t.Upsert(Key(3), PackMacValue(9, 77))) << "an update needs no new slot";
   uint64_t v = 0;
   ASSERT_TRUE(Get(t, Key(3), &v));
-  EXPECT_EQ(ValuePort(v), 9);
+  EXPECT_EQ(ValueDest(v), 9);
   EXPECT_EQ(ValueSeenMs(v), 77u);
   EXPECT_FALSE(Get(t, Key(5000), &v));
   EXPECT_FALSE(Get(t, Key(3, 2), &v)) << "the same MAC in another tenant is another key";
@@ -48,7 +48,7 @@ TEST(MacTable, InsertUpdateLookupUpToCapacity) {
     const uint32_t id = i * 31 % 2000;
     ASSERT_EQ((hits >> i) & 1, id < 1000 ? 1u : 0u) << id;
     if (id < 1000 && id != 3) {
-      EXPECT_EQ(ValuePort(values[i]), id % 7);
+      EXPECT_EQ(ValueDest(values[i]), id % 7);
     }
   }
 }
@@ -117,7 +117,7 @@ TEST(MacTable, ReadersNeverMissStableKeysUnderChurn) {
       for (uint32_t i = 0; i < 32; ++i) {
         if (!((hits >> i) & 1)) {
           ++misses;
-        } else if (ValuePort(values[i]) != 5 || ValueSeenMs(values[i]) != KeyMac(keys[i]) - 0x020000000000ULL) {
+        } else if (ValueDest(values[i]) != 5 || ValueSeenMs(values[i]) != KeyMac(keys[i]) - 0x020000000000ULL) {
           ++wrong;
         }
       }

@@ -3,6 +3,7 @@
 
 #include "core/pipeline.h"
 
+#include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
 #include <memory>
@@ -11,6 +12,8 @@
 #include <rte_mbuf.h>
 
 #include "core/snapshot_builder.h"
+#include "core/burst.h"
+#include "core/trace.h"
 #include "eal_env.h"
 #include "features/l2/mac_table.h"
 #include "testing/fixtures.h"
@@ -62,6 +65,18 @@ class PipelineTest : public ::testing::Test {
 
   void Send(uint16_t port, std::vector<rte_mbuf*> pkts, uint64_t now_ms = 1000) {
     ProcessBurst(h_->ctx, *snap_, port, pkts.data(), static_cast<uint16_t>(pkts.size()), now_ms);
+  }
+
+  // One frame through the traced pipeline; its trail as "stage: verdict"
+  // lines. A dry run (the default) leaves nothing in the TX buffers.
+  std::string Trace(uint16_t port, rte_mbuf* m, bool commit = false) {
+    TraceLog log;
+    log.commit = commit;
+    TraceBurst(h_->ctx, *snap_, port, &m, 1, 1000, &log);
+    if (!commit) FinishTracedBurst(h_->ctx, *snap_, log);
+    std::string out;
+    for (const auto& st : log.steps) out += st.stage + ": " + st.verdict + "\n";
+    return out;
   }
 
   // Packets waiting on a port's TX buffer (taken out of it).
@@ -317,6 +332,124 @@ TEST_F(PipelineTest, TxBufferKeepsItsByteCountAcrossRunsAndFloods) {
   EXPECT_EQ(p3.size(), 30u);
   Free(p3);
   for (uint16_t p = 0; p < 5; ++p) Free(Out(p));
+}
+
+using ::testing::HasSubstr;
+
+TEST_F(PipelineTest, TraceShowsUnicastWithItsTagEdit) {
+  Send(0, {Frame(kBroadcast, kMacA)});
+  for (uint16_t p = 0; p < 5; ++p) Free(Out(p));
+  const std::string t = Trace(3, Frame(kMacA, kMacB, 100));
+  EXPECT_THAT(t, HasSubstr("parse: 02:00:00:00:00:02 > 02:00:00:00:00:01, vlan 100"));
+  EXPECT_THAT(t, HasSubstr("vlan: trunk port p3, vlan 100 -> tenant red"));
+  EXPECT_THAT(t, HasSubstr("l2: source 02:00:00:00:00:02 unknown: would be learned on p3"));
+  EXPECT_THAT(t, HasSubstr("l2: destination 02:00:00:00:00:01 on p0: unicast"));
+  EXPECT_THAT(t, HasSubstr("egress: unicast to p0 (tag stripped)"));
+  EXPECT_THAT(t, HasSubstr("tx: p0: 1 packet not sent (dry run)"));
+  // A dry run learns nothing and leaves nothing behind.
+  EXPECT_EQ(h_->macs->TenantCount(1), 1u);
+  for (uint16_t p = 0; p < 5; ++p) EXPECT_TRUE(Out(p).empty()) << p;
+}
+
+TEST_F(PipelineTest, TraceShowsFloodWithEachPortsEdit) {
+  const std::string t = Trace(0, Frame(kBroadcast, kMacA));
+  EXPECT_THAT(t, HasSubstr("l2: destination ff:ff:ff:ff:ff:ff is a group address: flood"));
+  EXPECT_THAT(t, HasSubstr("egress: flood to p1 (tag 30 pushed), p3 (tag 100 pushed)"));
+  EXPECT_THAT(t, HasSubstr("tx: p1: 1 packet not sent (dry run)"));
+  EXPECT_THAT(t, HasSubstr("tx: p3: 1 packet not sent (dry run)"));
+  EXPECT_THAT(Trace(0, Frame(kMacC, kMacA)), HasSubstr("destination 02:00:00:00:00:03 unknown: flood"));
+}
+
+TEST_F(PipelineTest, TraceCommitLearns) {
+  const std::string t = Trace(0, Frame(kBroadcast, kMacA), /*commit=*/true);
+  EXPECT_THAT(t, HasSubstr("l2: source 02:00:00:00:00:01 learned on p0"));
+  EXPECT_EQ(h_->macs->TenantCount(1), 1u);
+  EXPECT_THAT(Trace(1, Frame(kBroadcast, kMacA, 30)), HasSubstr("moves from p0 to p1 (dry run: not)"));
+  EXPECT_THAT(Trace(0, Frame(kBroadcast, kMacA)), HasSubstr("source 02:00:00:00:00:01 known on p0"));
+  for (uint16_t p = 0; p < 5; ++p) Free(Out(p));
+}
+
+// Every drop reason a frame can reach, as the tracer explains it.
+TEST_F(PipelineTest, TraceExplainsEachDrop) {
+  rte_mbuf* runt = Frame(kBroadcast, kMacA);
+  rte_pktmbuf_trim(runt, 54);
+  EXPECT_THAT(Trace(0, runt), HasSubstr("parse: 10 bytes: malformed (runt)"));
+  EXPECT_THAT(Trace(0, Frame(kBroadcast, 0x010000000000)), HasSubstr("egress: drop: src_mac_multicast"));
+  EXPECT_THAT(Trace(0, Frame(kBroadcast, 0)), HasSubstr("egress: drop: src_mac_zero"));
+  std::string t = Trace(2, Frame(kBroadcast, kMacA, 7));
+  EXPECT_THAT(t, HasSubstr("vlan: access port p2: vlan 7 not carried"));
+  EXPECT_THAT(t, HasSubstr("egress: drop: vlan_not_allowed"));
+  EXPECT_THAT(Trace(3, Frame(kBroadcast, kMacA)), HasSubstr("egress: drop: untagged_on_trunk"));
+
+  Send(0, {Frame(kBroadcast, kMacA)});
+  for (uint16_t p = 0; p < 5; ++p) Free(Out(p));
+  t = Trace(0, Frame(kMacA, kMacB));
+  EXPECT_THAT(t, HasSubstr("is on the ingress port p0"));
+  EXPECT_THAT(t, HasSubstr("egress: drop: same_port"));
+
+  // A learned on p0, then p0 is moved to blue: red's entry is stale.
+  ports_["p0"] = testing::AccessPort("p0", 0, "blue");
+  Rebuild();
+  t = Trace(3, Frame(kMacA, kMacB, 100));
+  EXPECT_THAT(t, HasSubstr("which no longer carries tenant red"));
+  EXPECT_THAT(t, HasSubstr("egress: drop: stale_mac"));
+
+  // A tenant with one port floods to nobody.
+  tenants_["green"] = testing::MakeTenant("green", 3);
+  testing::AddPort(ports_, testing::AccessPort("p5", 5, "green"));
+  Rebuild();
+  EXPECT_THAT(Trace(5, Frame(kBroadcast, kMacA)), HasSubstr("egress: drop: flood_no_ports"));
+
+  ports_.erase("p4");
+  Rebuild();
+  t = Trace(4, Frame(kBroadcast, kMacA));
+  EXPECT_THAT(t, HasSubstr("parse: port not configured"));
+  EXPECT_THAT(t, HasSubstr("egress: drop: port_not_configured"));
+
+}
+
+TEST_F(PipelineTest, TraceExplainsAFailedTagPush) {
+  Send(3, {Frame(kBroadcast, kMacB, 100)});
+  for (uint16_t p = 0; p < 5; ++p) Free(Out(p));
+  rte_mbuf* shared = Frame(kMacB, kMacA);  // to B on the trunk: tag 100 pushed
+  rte_mbuf_refcnt_update(shared, 1);
+  EXPECT_THAT(Trace(0, shared), HasSubstr("egress: drop: vlan_push_failed"));
+  EXPECT_EQ(rte_mbuf_refcnt_read(shared), 1);
+  rte_pktmbuf_free(shared);
+}
+
+// Runs are what make the fast path cheap; a stage that reads past the
+// shared header splits them: every packet keeps its run's decision.
+TEST(Burst, SplitRunsKeepsEachPacketsRunFields) {
+  Burst b;
+  b.count = 5;
+  b.runs = 2;
+  b.run_start[0] = 0;
+  b.run_start[1] = 3;
+  b.run_start[2] = 5;
+  static rte_mbuf fake[5];
+  for (int i = 0; i < 5; ++i) {
+    fake[i].pkt_len = 60 + i;
+    b.pkts[i] = &fake[i];
+  }
+  b.tenant[0] = 1;
+  b.tenant[1] = 2;
+  b.dst[0] = kMacA;
+  b.dst[1] = kMacB;
+  b.Unicast(0, 7, 30);
+  b.Drop(1, DropReason::SAME_PORT);
+  b.SplitRuns();
+  ASSERT_EQ(b.runs, 5);
+  for (uint16_t p = 0; p < 5; ++p) {
+    EXPECT_EQ(b.run_start[p], p);
+    EXPECT_EQ(b.RunLength(p), 1);
+    EXPECT_EQ(b.bytes[p], 60u + p);
+    EXPECT_EQ(b.tenant[p], p < 3 ? 1 : 2);
+    EXPECT_EQ(b.dst[p], p < 3 ? kMacA : kMacB);
+    EXPECT_EQ(b.action[p].verdict, p < 3 ? Verdict::kUnicast : Verdict::kDrop);
+  }
+  EXPECT_EQ(b.action[2].out_port, 7);
+  EXPECT_EQ(b.action[4].drop, DropReason::SAME_PORT);
 }
 
 }  // namespace

@@ -28,7 +28,7 @@
 
 #include "core/pipeline.h"
 #include "core/snapshot_builder.h"
-#include "features/l2/eth_parse.h"
+#include "core/eth_parse.h"
 #include "features/l2/mac_table.h"
 #include "features/vlan/vlan_stage.h"
 #include "testing/fixtures.h"
@@ -119,7 +119,7 @@ void BM_Classify(benchmark::State& state) {
     for (uint16_t i = 0; i < kBurst; ++i) {
       DropReason why;
       benchmark::DoNotOptimize(l2);
-      uint16_t t = ClassifyIngress(pc, l2, &why);
+      uint16_t t = ClassifyIngress(pc, l2.vid, &why);
       benchmark::DoNotOptimize(t);
     }
     cycles += rte_rdtsc() - t0;

@@ -1,0 +1,197 @@
+#include "core/egress.h"
+
+#include <cstring>
+
+#include <fmt/format.h>
+
+#include "core/trace.h"
+#include "core/tx.h"
+#include "features/vlan/vlan_stage.h"
+
+namespace switchyard {
+
+namespace {
+
+std::string EditName(bool tagged, uint16_t vid) {
+  switch (EgressEdit(tagged, vid)) {
+    case VlanEdit::kNone: return tagged ? fmt::format("tagged {}", vid) : "untagged";
+    case VlanEdit::kStrip: return "tag stripped";
+    case VlanEdit::kRewrite: return fmt::format("tag rewritten to {}", vid);
+    case VlanEdit::kPush: return fmt::format("tag {} pushed", vid);
+  }
+  return "";
+}
+
+void DropRun(WorkerContext& w, Burst& b, uint16_t r) {
+  const DropReason why = b.action[r].verdict == Verdict::kDrop ? b.action[r].drop
+                                                                 : DropReason::COUNT;
+  // Every run is decided before egress; an undecided one would be a bug in
+  // a stage, counted as the first reason rather than leaked.
+  const DropReason counted = why == DropReason::COUNT ? DropReason::RUNT : why;
+  const uint16_t begin = b.run_start[r], end = b.run_start[r + 1];
+  w.counters->Drop(counted, b.in_port, b.tenant[r], end - begin);
+  rte_pktmbuf_free_bulk(b.pkts + begin, end - begin);
+}
+
+// One packet to every other port of its tenant: the original to the last
+// destination, copies to the others (each may need its own tag edit).
+template <bool kTrace>
+void FloodPacket(WorkerContext& w, const Snapshot& s, Burst& b, uint16_t r, rte_mbuf* m) {
+  WorkerCounters& c = *w.counters;
+  const uint16_t in_port = b.in_port, tenant = b.tenant[r];
+  const bool tagged = b.tagged[r];
+  const auto& ports = s.tenants[tenant].flood_ports;
+  int last = -1;
+  for (int i = static_cast<int>(ports.size()) - 1; i >= 0; --i) {
+    if (ports[i] != in_port) {
+      last = i;
+      break;
+    }
+  }
+  if (unlikely(last < 0)) {  // the L2 stage drops these; a port set changed under it
+    c.Drop(DropReason::FLOOD_NO_PORTS, in_port, tenant);
+    rte_pktmbuf_free(m);
+    return;
+  }
+  c.ports[in_port].flooded++;
+  c.tenants[tenant].flooded++;
+  std::string trail;
+  for (int i = 0; i <= last; ++i) {
+    const uint16_t out = ports[i];
+    if (out == in_port) continue;
+    const uint16_t vid = s.ports[out].EgressVlan(tenant);
+    rte_mbuf* pkt = m;
+    if (i != last) {
+      pkt = rte_pktmbuf_copy(m, w.pool, 0, UINT32_MAX);
+      if (unlikely(pkt == nullptr)) {
+        c.Drop(DropReason::FLOOD_COPY_FAILED, in_port, tenant);
+        if constexpr (kTrace) trail += fmt::format("; {}: copy failed (no mbuf)", s.PortName(out));
+        continue;
+      }
+    }
+    if (unlikely(!VlanEgress(pkt, tagged, vid))) {
+      c.Drop(DropReason::VLAN_PUSH_FAILED, in_port, tenant);
+      rte_pktmbuf_free(pkt);
+      if constexpr (kTrace) trail += fmt::format("; {}: tag push failed", s.PortName(out));
+      continue;
+    }
+    if constexpr (kTrace)
+      trail += fmt::format("{}{} ({})", trail.empty() ? "" : ", ", s.PortName(out),
+                           EditName(tagged, vid));
+    Enqueue(w, s, out, pkt);
+  }
+  if constexpr (kTrace) b.trace->Add(r, "egress", "flood to " + trail);
+}
+
+}  // namespace
+
+template <bool kTrace>
+void EgressStage(WorkerContext& w, const Snapshot& s, Burst& b) {
+  WorkerCounters& c = *w.counters;
+  // The TX buffer being appended to, its count and bytes kept in registers
+  // and written back before anything else may touch the buffers (flood,
+  // flush).
+  TxBuffer* tb = nullptr;
+  uint16_t tb_port = 0, tb_count = 0;
+  uint32_t tb_bytes = 0;
+  auto sync_tx = [&] {
+    if (tb != nullptr) {
+      tb->count = tb_count;
+      tb->bytes = tb_bytes;
+    }
+    tb = nullptr;
+  };
+  for (uint16_t r = 0; r < b.runs; ++r) {
+    const RunAction& a = b.action[r];
+    if (unlikely(a.verdict != Verdict::kUnicast)) {
+      if (a.verdict == Verdict::kFlood) {
+        sync_tx();
+        for (uint16_t p = b.run_start[r]; p < b.run_start[r + 1]; ++p)
+          FloodPacket<kTrace>(w, s, b, r, b.pkts[p]);
+      } else {
+        if constexpr (kTrace)
+          b.trace->Add(r, "egress",
+                       fmt::format("drop: {}", a.verdict == Verdict::kDrop
+                                                   ? DropReasonName(a.drop)
+                                                   : std::string_view("undecided")));
+        DropRun(w, b, r);
+      }
+      continue;
+    }
+    const uint16_t tenant = b.tenant[r];
+    const bool tagged = b.tagged[r];
+    const uint16_t out = a.out_port, vid = a.out_vlan;
+    if (tb == nullptr || tb_port != out) {
+      sync_tx();
+      tb = &w.tx[out];
+      tb_port = out;
+      tb_count = tb->count;
+      tb_bytes = tb->bytes;
+      w.dirty |= uint64_t{1} << out;
+    }
+    // The whole run fits in the buffer, so its bytes are added at once
+    // (a buffer fills within one burst only through flood copies).
+    if (unlikely(tb_count + b.RunLength(r) > kTxBufferSize)) {
+      tb->count = tb_count;
+      tb->bytes = tb_bytes;
+      FlushPort(w, s, out);
+      tb_count = 0;
+      tb_bytes = 0;
+    }
+    // One edit for the whole run, so each case is its own tight loop; with
+    // no edit the run's mbuf pointers are copied as a block.
+    const uint16_t begin = b.run_start[r], end = b.run_start[r + 1];
+    rte_mbuf** const out_pkts = tb->pkts;
+    uint32_t unicast = end - begin;
+    int32_t bytes = static_cast<int32_t>(b.bytes[r]);
+    const VlanEdit edit = EgressEdit(tagged, vid);
+    switch (edit) {
+      case VlanEdit::kNone:
+        std::memcpy(out_pkts + tb_count, b.pkts + begin, unicast * sizeof(rte_mbuf*));
+        tb_count = static_cast<uint16_t>(tb_count + unicast);
+        break;
+      case VlanEdit::kStrip:
+        for (uint16_t p = begin; p < end; ++p) {
+          rte_mbuf* m = b.pkts[p];
+          VlanStrip(m);
+          out_pkts[tb_count++] = m;
+        }
+        bytes -= static_cast<int32_t>(kVlanTagLen * unicast);
+        break;
+      case VlanEdit::kRewrite:
+        for (uint16_t p = begin; p < end; ++p) {
+          rte_mbuf* m = b.pkts[p];
+          VlanRewrite(m, vid);
+          out_pkts[tb_count++] = m;
+        }
+        break;
+      case VlanEdit::kPush:
+        unicast = 0;
+        for (uint16_t p = begin; p < end; ++p) {
+          rte_mbuf* m = b.pkts[p];
+          if (unlikely(!VlanPush(m, vid))) {
+            bytes -= static_cast<int32_t>(rte_pktmbuf_pkt_len(m));  // unedited
+            c.Drop(DropReason::VLAN_PUSH_FAILED, b.in_port, tenant);
+            rte_pktmbuf_free(m);
+            continue;
+          }
+          ++unicast;
+          out_pkts[tb_count++] = m;
+        }
+        bytes += static_cast<int32_t>(kVlanTagLen * unicast);
+        break;
+    }
+    if constexpr (kTrace)
+      b.trace->Add(r, "egress", unicast == 0 ? std::string("drop: vlan_push_failed")
+                                             : fmt::format("unicast to {} ({})", s.PortName(out),
+                                                           EditName(tagged, vid)));
+    tb_bytes += static_cast<uint32_t>(bytes);
+    c.tenants[tenant].unicast += unicast;
+  }
+  sync_tx();
+}
+
+template void EgressStage<false>(WorkerContext&, const Snapshot&, Burst&);
+template void EgressStage<true>(WorkerContext&, const Snapshot&, Burst&);
+
+}  // namespace switchyard
