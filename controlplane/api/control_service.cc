@@ -29,6 +29,10 @@ grpc::Status ControlService::CreateTenant(grpc::ServerContext*, const pb::Create
   return Guard("CreateTenant", [&] { return controller_.CreateTenant(req->tenant(), *out); });
 }
 
+grpc::Status ControlService::UpdateTenant(grpc::ServerContext*, const pb::UpdateTenantRequest* req, pb::Tenant* out) {
+  return Guard("UpdateTenant", [&] { return controller_.UpdateTenant(req->tenant(), *out); });
+}
+
 grpc::Status ControlService::DeleteTenant(grpc::ServerContext*, const pb::DeleteTenantRequest* req,
                                           pb::DeleteReply* out) {
   return Guard("DeleteTenant", [&] {
@@ -53,6 +57,10 @@ grpc::Status ControlService::ListTenants(grpc::ServerContext*, const pb::ListTen
 
 grpc::Status ControlService::CreatePort(grpc::ServerContext*, const pb::CreatePortRequest* req, pb::PortView* out) {
   return Guard("CreatePort", [&] { return controller_.CreatePort(req->port(), *out); });
+}
+
+grpc::Status ControlService::UpdatePort(grpc::ServerContext*, const pb::UpdatePortRequest* req, pb::PortView* out) {
+  return Guard("UpdatePort", [&] { return controller_.UpdatePort(req->port(), *out); });
 }
 
 grpc::Status ControlService::DeletePort(grpc::ServerContext*, const pb::DeletePortRequest* req, pb::DeleteReply* out) {
@@ -93,6 +101,10 @@ grpc::Status ControlService::GetStatus(grpc::ServerContext*, const pb::GetStatus
     controller_.GetStatus(*out);
     return Status();
   });
+}
+
+grpc::Status ControlService::Trace(grpc::ServerContext*, const pb::TraceRequest* req, pb::TraceReply* out) {
+  return Guard("Trace", [&] { return controller_.Trace(*req, *out); });
 }
 
 }  // namespace switchyard::controlplane

@@ -13,11 +13,13 @@ class ControlService final : public pb::Control::Service {
   explicit ControlService(Controller& controller) : controller_(controller) {}
 
   grpc::Status CreateTenant(grpc::ServerContext*, const pb::CreateTenantRequest*, pb::Tenant*) override;
+  grpc::Status UpdateTenant(grpc::ServerContext*, const pb::UpdateTenantRequest*, pb::Tenant*) override;
   grpc::Status DeleteTenant(grpc::ServerContext*, const pb::DeleteTenantRequest*, pb::DeleteReply*) override;
   grpc::Status GetTenant(grpc::ServerContext*, const pb::GetTenantRequest*, pb::Tenant*) override;
   grpc::Status ListTenants(grpc::ServerContext*, const pb::ListTenantsRequest*, pb::ListTenantsReply*) override;
 
   grpc::Status CreatePort(grpc::ServerContext*, const pb::CreatePortRequest*, pb::PortView*) override;
+  grpc::Status UpdatePort(grpc::ServerContext*, const pb::UpdatePortRequest*, pb::PortView*) override;
   grpc::Status DeletePort(grpc::ServerContext*, const pb::DeletePortRequest*, pb::DeleteReply*) override;
   grpc::Status GetPort(grpc::ServerContext*, const pb::GetPortRequest*, pb::PortView*) override;
   grpc::Status ListPorts(grpc::ServerContext*, const pb::ListPortsRequest*, pb::ListPortsReply*) override;
@@ -26,6 +28,7 @@ class ControlService final : public pb::Control::Service {
   grpc::Status FlushMacs(grpc::ServerContext*, const pb::FlushMacsRequest*, pb::FlushMacsReply*) override;
   grpc::Status GetStats(grpc::ServerContext*, const pb::GetStatsRequest*, pb::Stats*) override;
   grpc::Status GetStatus(grpc::ServerContext*, const pb::GetStatusRequest*, pb::Status*) override;
+  grpc::Status Trace(grpc::ServerContext*, const pb::TraceRequest*, pb::TraceReply*) override;
 
  private:
   Controller& controller_;

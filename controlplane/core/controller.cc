@@ -87,6 +87,18 @@ Status Controller::CreateTenant(pb::Tenant tenant, pb::Tenant& out) {
   return {};
 }
 
+Status Controller::UpdateTenant(pb::Tenant tenant, pb::Tenant& out) {
+  std::lock_guard lock(mu_);
+  if (auto st = PrepareTenantUpdate(desired_, tenant); !st.ok()) return st;
+  std::vector<pb::Change> changes(1);
+  *changes[0].mutable_upsert_tenant() = tenant;
+  Reconciler::PushResult push;
+  if (auto st = CommitLocked(std::move(changes), push); !st.ok()) return st;
+  out = desired_.tenants.at(tenant.name());
+  spdlog::info("tenant {} updated (generation {})", out.name(), out.generation());
+  return {};
+}
+
 Status Controller::DeleteTenant(const std::string& name, uint64_t& generation) {
   std::lock_guard lock(mu_);
   if (auto st = CheckTenantDelete(desired_, name); !st.ok()) return st;
@@ -140,6 +152,22 @@ Status Controller::CreatePort(pb::Port port, pb::PortView& out) {
   }
   spdlog::info("port {} created (generation {})", created.name(), created.generation());
   out = JoinPorts({created}).front();
+  return {};
+}
+
+Status Controller::UpdatePort(pb::Port port, pb::PortView& out) {
+  pb::Port updated;
+  {
+    std::lock_guard lock(mu_);
+    if (auto st = PreparePortUpdate(desired_, kernel_, port); !st.ok()) return st;
+    std::vector<pb::Change> changes(1);
+    *changes[0].mutable_upsert_port() = port;
+    Reconciler::PushResult push;
+    if (auto st = CommitLocked(std::move(changes), push); !st.ok()) return st;
+    updated = desired_.ports.at(port.name());
+  }
+  spdlog::info("port {} updated (generation {})", updated.name(), updated.generation());
+  out = JoinPorts({updated}).front();
   return {};
 }
 
@@ -226,6 +254,15 @@ Status Controller::FlushMacs(const pb::FlushMacsRequest& req, pb::FlushMacsReply
 Status Controller::GetStats(const pb::GetStatsRequest& req, pb::Stats& out) const {
   return CallDataplane(reconciler_, options_.rpc_timeout, [&](pb::Dataplane::Stub& stub, grpc::ClientContext* ctx) {
     return stub.GetStats(ctx, req, &out);
+  });
+}
+
+Status Controller::Trace(const pb::TraceRequest& req, pb::TraceReply& out) const {
+  // A capture waits for packets up to its timeout (default 10 s, the
+  // dataplane enforces the bounds).
+  const auto wait = std::chrono::milliseconds(req.packet().empty() ? (req.timeout_ms() ? req.timeout_ms() : 10000) : 0);
+  return CallDataplane(reconciler_, options_.rpc_timeout + wait, [&](pb::Dataplane::Stub& stub, grpc::ClientContext* ctx) {
+    return stub.Trace(ctx, req, &out);
   });
 }
 

@@ -41,11 +41,16 @@ class Controller {
   void Stop();
 
   Status CreateTenant(pb::Tenant tenant, pb::Tenant& out);
+  // Changes an existing tenant in place (see PrepareTenantUpdate).
+  Status UpdateTenant(pb::Tenant tenant, pb::Tenant& out);
   Status DeleteTenant(const std::string& name, uint64_t& generation);
   Status GetTenant(const std::string& name, pb::Tenant& out) const;
   std::vector<pb::Tenant> ListTenants() const;
 
   Status CreatePort(pb::Port port, pb::PortView& out);
+  // Changes an existing port in place: the device stays (no link flap, a
+  // vhost guest stays connected, a tap keeps its namespace and addresses).
+  Status UpdatePort(pb::Port port, pb::PortView& out);
   Status DeletePort(const std::string& name, uint64_t& generation);
   Status GetPort(const std::string& name, pb::PortView& out) const;
   std::vector<pb::PortView> ListPorts() const;
@@ -55,6 +60,8 @@ class Controller {
   Status FlushMacs(const pb::FlushMacsRequest& req, pb::FlushMacsReply& out) const;
   Status GetStats(const pb::GetStatsRequest& req, pb::Stats& out) const;
   void GetStatus(pb::Status& out) const;
+  // The packet tracer, proxied; waits as long as a capture may take.
+  Status Trace(const pb::TraceRequest& req, pb::TraceReply& out) const;
 
   DesiredState Desired() const;  // a copy, for tests and status
   Reconciler& reconciler() { return reconciler_; }

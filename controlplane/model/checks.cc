@@ -3,6 +3,7 @@
 #include <set>
 
 #include <fmt/ranges.h>
+#include <google/protobuf/util/message_differencer.h>
 
 #include "model/validate.h"
 
@@ -36,6 +37,29 @@ Status PrepareTenantCreate(const DesiredState& state, pb::Tenant& tenant) {
     }
     if (tenant.id() == 0) {
       return {grpc::StatusCode::RESOURCE_EXHAUSTED, fmt::format("tenant.id: all ids 1..{} are in use", kMaxTenantId)};
+    }
+  }
+  return {};
+}
+
+Status PrepareTenantUpdate(const DesiredState& state, pb::Tenant& tenant) {
+  tenant.clear_generation();
+  auto cur = state.tenants.find(tenant.name());
+  if (cur == state.tenants.end()) return NotFound("tenant '{}' not found", tenant.name());
+  if (tenant.id() == 0) tenant.set_id(cur->second.id());
+  if (auto st = ValidateTenant(tenant); !st.ok()) return st;
+  if (tenant.id() != cur->second.id()) {
+    return FailedPrecondition("tenant.id: the id of tenant '{}' is {} and cannot change in place "
+                              "(delete the tenant and create it again)",
+                              tenant.name(), cur->second.id());
+  }
+  for (const auto& [name, t] : state.tenants) {
+    if (name == tenant.name()) continue;
+    if (tenant.vlan() != 0 && t.vlan() == tenant.vlan()) {
+      return AlreadyExists("tenant.vlan: VLAN {} is already used by tenant '{}'", tenant.vlan(), name);
+    }
+    if (tenant.vni() != 0 && t.vni() == tenant.vni()) {
+      return AlreadyExists("tenant.vni: VNI {} is already used by tenant '{}'", tenant.vni(), name);
     }
   }
   return {};
@@ -97,6 +121,31 @@ Status PreparePortCreate(const DesiredState& state, const Kernel& kernel, pb::Po
   NormalizePort(port);
   if (auto st = ValidatePort(port); !st.ok()) return st;
   if (auto st = CheckUnique(state, port); !st.ok()) return st;
+  if (auto st = CheckTenantRefs(state, port); !st.ok()) return st;
+  return CheckKernel(kernel, port);
+}
+
+Status PreparePortUpdate(const DesiredState& state, const Kernel& kernel, pb::Port& port) {
+  NormalizePort(port);
+  auto cur = state.ports.find(port.name());
+  if (cur == state.ports.end()) return NotFound("port '{}' not found", port.name());
+  const pb::Port& old = cur->second;
+  auto fixed = [&](const char* field, bool same) -> Status {
+    if (same) return {};
+    return FailedPrecondition("port.{}: cannot change in place on port '{}' (it names the device; "
+                              "delete the port and add it again)",
+                              field, port.name());
+  };
+  if (auto st = fixed("kind", port.kind() == old.kind()); !st.ok()) return st;
+  if (auto st = fixed("iface", port.iface() == old.iface()); !st.ok()) return st;
+  if (auto st = fixed("socket", port.socket() == old.socket()); !st.ok()) return st;
+  if (auto st = fixed("devargs", port.devargs() == old.devargs()); !st.ok()) return st;
+  if (!google::protobuf::util::MessageDifferencer::Equals(port.tap(), old.tap())) {
+    return FailedPrecondition("port.tap: the kernel side of tap port '{}' (netns, addresses, mtu) "
+                              "cannot change in place; delete the port and add it again",
+                              port.name());
+  }
+  if (auto st = ValidatePort(port); !st.ok()) return st;
   if (auto st = CheckTenantRefs(state, port); !st.ok()) return st;
   return CheckKernel(kernel, port);
 }

@@ -15,6 +15,11 @@ namespace switchyard::controlplane {
 // 1..16383). ALREADY_EXISTS for a taken name, id, vlan or vni.
 Status PrepareTenantCreate(const DesiredState& state, pb::Tenant& tenant);
 
+// Validates `tenant` as the new configuration of an existing tenant of the
+// same name: NOT_FOUND if there is none; its id cannot change in place
+// (0 keeps the current one); vlan and vni unique among the other tenants.
+Status PrepareTenantUpdate(const DesiredState& state, pb::Tenant& tenant);
+
 // NOT_FOUND if absent; FAILED_PRECONDITION naming the ports that still use it.
 Status CheckTenantDelete(const DesiredState& state, const std::string& name);
 
@@ -22,6 +27,12 @@ Status CheckTenantDelete(const DesiredState& state, const std::string& name);
 // name/iface/socket unique, kernel interface (af_packet, af_xdp) and netns
 // (tap) exist.
 Status PreparePortCreate(const DesiredState& state, const Kernel& kernel, pb::Port& port);
+
+// Normalizes and validates `port` as the new configuration of the existing
+// port of the same name. What names the device (kind, iface, socket,
+// devargs) and a tap's kernel side cannot change in place:
+// FAILED_PRECONDITION saying so. Role, tenant, VLANs and trunk map can.
+Status PreparePortUpdate(const DesiredState& state, const Kernel& kernel, pb::Port& port);
 
 // NOT_FOUND if absent.
 Status CheckPortDelete(const DesiredState& state, const std::string& name);

@@ -69,7 +69,21 @@ expect_error 1 "port.tap"           port add t8 --kind ring --tenant red --netns
 expect_error 1 "not found"          port del nosuch
 expect_error 1 "not found"          tenant del nosuch
 expect_error 1 "not found"          tenant show nosuch
+# Update in place: what names the device cannot change; the tenant id neither.
+expect_error 1 "cannot change in place" port set "${P}p1" --kind ring
+expect_error 1 "cannot change in place" port set "${P}p1" --iface other0
+expect_error 1 "port.tap"           port set "${P}p1" --netns "${P}n"
+expect_error 1 "port.tenant"        port set "${P}p1" --tenant nosuch
+expect_error 1 "not found"          port set nosuch --tenant red
+expect_error 1 "tenant.id"          tenant set red --id 99
+expect_error 1 "tenant.vlan"        tenant set red --vlan 7
+expect_error 1 "tenant.mac_limit"   tenant set red --mac-limit 2000000
+expect_error 1 "not found"          tenant set nosuch --vlan 3
 # Syntax, caught by yardctl itself (exit 2), message names the option.
+expect_error 2 "nothing to change"  tenant set red
+expect_error 2 "nothing to change"  port set "${P}p1"
+expect_error 2 "at most one"        port set "${P}p1" --tenant red --uplink
+expect_error 2 "vlan"               tenant set red --vlan 5000
 expect_error 2 "vlan"               tenant add a --vlan 5000
 expect_error 2 "--ip"               port add t9 --kind tap --tenant red --ip 10.0.0.1/99
 expect_error 2 "--kind"             port add t10 --kind bogus --tenant red

@@ -24,6 +24,8 @@ void AddPortCommands(CLI::App& app, const GlobalOptions& global, Action& action)
 void AddLiveCommands(CLI::App& app, const GlobalOptions& global, Action& action);
 // apply -f FILE [--prune] [--dry-run].
 void AddApplyCommand(CLI::App& app, const GlobalOptions& global, Action& action);
+// trace --port P (--packet SPEC [--commit] | --capture N [--wait S]).
+void AddTraceCommand(CLI::App& app, const GlobalOptions& global, Action& action);
 
 // Prints a read reply: JSON with --json, else the human rendering.
 inline int PrintReply(const GlobalOptions& global, const google::protobuf::Message& reply,

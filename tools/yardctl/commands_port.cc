@@ -32,6 +32,26 @@ int RunPortAdd(const GlobalOptions& g, const PortAddArgs& a) {
   return PrintDone(g, reply, line);
 }
 
+int RunPortSet(const GlobalOptions& g, const PortAddArgs& a) {
+  Client client(g);
+  v1::GetPortRequest get;
+  get.set_name(a.name);
+  v1::PortView current;
+  if (auto st = client.Call(&Stub::GetPort, get, &current); !st.ok()) return client.Fail(st);
+  auto req = BuildUpdatePort(current.port(), a);
+  if (!req.ok()) return UsageError(req.error());
+  v1::PortView reply;
+  if (auto st = client.Call(&Stub::UpdatePort, req.value(), &reply); !st.ok()) {
+    return client.Fail(st);
+  }
+  if (!reply.error().empty()) {
+    std::fprintf(stderr, "yardctl: warning: port %s: dataplane: %s\n", reply.port().name().c_str(),
+                 reply.error().c_str());
+  }
+  return PrintDone(g, reply, fmt::format("port {} updated ({})", reply.port().name(),
+                                         PortAttachment(reply.port())));
+}
+
 int RunPortDel(const GlobalOptions& g, const std::string& name) {
   v1::DeletePortRequest req;
   req.set_name(name);
@@ -94,6 +114,28 @@ void AddPortCommands(CLI::App& app, const GlobalOptions& g, Action& action) {
       ->allow_extra_args(false);
   add->add_option("--mtu", a->mtu, "tap: MTU of the kernel side")->type_name("N");
   add->callback([&g, &action, a] { action = [&g, a] { return RunPortAdd(g, *a); }; });
+
+  auto s = std::make_shared<PortAddArgs>();
+  CLI::App* set = port->add_subcommand(
+      "set", "Change a port in place (role, tenant, VLANs); the device stays up");
+  set->add_option("NAME", s->name, "Port name")->required()->type_name("");
+  set->add_option("--tenant", s->tenant, "Make it an access port of this tenant")->type_name("T");
+  set->add_option("--vlan", s->vlan, "Access port: VLAN tag toward the port (0: none)")
+      ->type_name("N");
+  set->add_option("--trunk", s->trunk, "Make it a trunk: VLAN=TENANT[,...] (replaces the map)")
+      ->type_name("VLAN=T")
+      ->allow_extra_args(false);
+  set->add_flag("--uplink", s->uplink, "Make it an uplink");
+  // Refused by controld when they differ (they name the device), and
+  // accepted so that the refusal says why.
+  set->add_option("--kind", s->kind, "Cannot change in place")->type_name("KIND");
+  set->add_option("--socket", s->socket, "Cannot change in place")->type_name("PATH");
+  set->add_option("--iface", s->iface, "Cannot change in place")->type_name("IF");
+  set->add_option("--devargs", s->devargs, "Cannot change in place")->type_name("S");
+  set->add_option("--netns", s->netns, "Cannot change in place")->type_name("NS");
+  set->add_option("--ip", s->ips, "Cannot change in place")->type_name("CIDR")->allow_extra_args(false);
+  set->add_option("--mtu", s->mtu, "Cannot change in place")->type_name("N");
+  set->callback([&g, &action, s] { action = [&g, s] { return RunPortSet(g, *s); }; });
 
   auto del_name = std::make_shared<std::string>();
   CLI::App* del = port->add_subcommand("del", "Delete a port");

@@ -22,6 +22,21 @@ int RunTenantAdd(const GlobalOptions& g, const TenantAddArgs& a) {
   return PrintDone(g, reply, fmt::format("tenant {} added (id {})", reply.name(), reply.id()));
 }
 
+int RunTenantSet(const GlobalOptions& g, const TenantAddArgs& a) {
+  Client client(g);
+  v1::GetTenantRequest get;
+  get.set_name(a.name);
+  v1::Tenant current;
+  if (auto st = client.Call(&Stub::GetTenant, get, &current); !st.ok()) return client.Fail(st);
+  auto req = BuildUpdateTenant(current, a);
+  if (!req.ok()) return UsageError(req.error());
+  v1::Tenant reply;
+  if (auto st = client.Call(&Stub::UpdateTenant, req.value(), &reply); !st.ok()) {
+    return client.Fail(st);
+  }
+  return PrintDone(g, reply, fmt::format("tenant {} updated", reply.name()));
+}
+
 int RunTenantDel(const GlobalOptions& g, const std::string& name) {
   v1::DeleteTenantRequest req;
   req.set_name(name);
@@ -67,6 +82,16 @@ void AddTenantCommands(CLI::App& app, const GlobalOptions& g, Action& action) {
   add->add_option("--vni", add_args->vni, "VXLAN network identifier (default: none)")
       ->type_name("N");
   add->callback([&g, &action, add_args] { action = [&g, add_args] { return RunTenantAdd(g, *add_args); }; });
+
+  auto set_args = std::make_shared<TenantAddArgs>();
+  CLI::App* set = tenant->add_subcommand("set", "Change a tenant in place");
+  set->add_option("NAME", set_args->name, "Tenant name")->required()->type_name("");
+  set->add_option("--vlan", set_args->vlan, "Uplink VLAN id (0: none)")->type_name("N");
+  set->add_option("--mac-limit", set_args->mac_limit, "Maximum learned MACs (0: the default)")
+      ->type_name("N");
+  set->add_option("--vni", set_args->vni, "VXLAN network identifier (0: none)")->type_name("N");
+  set->add_option("--id", set_args->id, "Cannot change in place")->type_name("N");
+  set->callback([&g, &action, set_args] { action = [&g, set_args] { return RunTenantSet(g, *set_args); }; });
 
   auto del_name = std::make_shared<std::string>();
   CLI::App* del = tenant->add_subcommand("del", "Delete a tenant (no port may use it)");

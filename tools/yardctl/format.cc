@@ -226,30 +226,52 @@ std::string FormatMacs(const v1::ListMacsReply& reply) {
   return t.Render();
 }
 
+namespace {
+
+// A counters message as a table: the first (string) field names the row,
+// every numeric field after it is a column headed by its name ("rx_packets"
+// -> "RX-PACKETS"). Columns follow the proto, which follows the dataplane's
+// counter definitions, so a new counter needs no change here.
+template <typename Message>
+std::string CountersTable(const google::protobuf::RepeatedPtrField<Message>& rows) {
+  const auto* d = Message::descriptor();
+  std::vector<Table::Column> columns;
+  for (int i = 0; i < d->field_count(); ++i) {
+    std::string name = d->field(i)->name();
+    for (char& c : name) c = c == '_' ? '-' : static_cast<char>(std::toupper(c));
+    columns.push_back({name, i == 0 ? Table::Align::kLeft : kR});
+  }
+  Table t(columns);
+  for (const auto& row : rows) {
+    const auto* r = row.GetReflection();
+    std::vector<std::string> cells;
+    for (int i = 0; i < d->field_count(); ++i) {
+      const auto* f = d->field(i);
+      switch (f->cpp_type()) {
+        case google::protobuf::FieldDescriptor::CPPTYPE_STRING:
+          cells.push_back(r->GetString(row, f));
+          break;
+        case google::protobuf::FieldDescriptor::CPPTYPE_UINT64:
+          cells.push_back(Num(r->GetUInt64(row, f)));
+          break;
+        case google::protobuf::FieldDescriptor::CPPTYPE_UINT32:
+          cells.push_back(Num(r->GetUInt32(row, f)));
+          break;
+        default:
+          cells.push_back("?");
+      }
+    }
+    t.AddRow(cells);
+  }
+  return t.Render();
+}
+
+}  // namespace
+
 std::string FormatStats(const v1::Stats& stats) {
   std::vector<std::string> sections;
-  if (stats.ports_size() > 0) {
-    Table t({{"PORT"}, {"RX-PKTS", kR}, {"RX-BYTES", kR}, {"TX-PKTS", kR}, {"TX-BYTES", kR},
-             {"RX-DROP", kR}, {"TX-DROP", kR}, {"FLOODED", kR}, {"HW-MISSED", kR},
-             {"HW-RX-ERR", kR}, {"HW-TX-ERR", kR}});
-    for (const auto& p : stats.ports()) {
-      t.AddRow({p.port(), Num(p.rx_packets()), Num(p.rx_bytes()), Num(p.tx_packets()),
-                Num(p.tx_bytes()), Num(p.rx_dropped()), Num(p.tx_dropped()), Num(p.flooded()),
-                Num(p.hw_rx_missed()), Num(p.hw_rx_errors()), Num(p.hw_tx_errors())});
-    }
-    sections.push_back(t.Render());
-  }
-  if (stats.tenants_size() > 0) {
-    Table t({{"TENANT"}, {"RX-PKTS", kR}, {"RX-BYTES", kR}, {"UNICAST", kR}, {"FLOODED", kR},
-             {"DROPPED", kR}, {"MACS", kR}, {"LEARNED", kR}, {"MOVED", kR},
-             {"LEARN-LIMIT", kR}});
-    for (const auto& tn : stats.tenants()) {
-      t.AddRow({tn.tenant(), Num(tn.rx_packets()), Num(tn.rx_bytes()), Num(tn.unicast()),
-                Num(tn.flooded()), Num(tn.dropped()), Num(tn.macs()), Num(tn.learned()),
-                Num(tn.moved()), Num(tn.learn_limit())});
-    }
-    sections.push_back(t.Render());
-  }
+  if (stats.ports_size() > 0) sections.push_back(CountersTable(stats.ports()));
+  if (stats.tenants_size() > 0) sections.push_back(CountersTable(stats.tenants()));
   Table drops({{"DROP-REASON"}, {"PACKETS", kR}});
   for (const auto& d : stats.drops()) {
     if (d.packets() != 0) drops.AddRow({d.reason(), Num(d.packets())});
@@ -304,6 +326,21 @@ std::string FormatStatus(const v1::Status& st) {
   kv.Add("  full syncs", Num(dp.full_syncs()));
   if (!dp.last_error().empty()) kv.Add("  last error", dp.last_error());
   return kv.Render();
+}
+
+std::string FormatTrace(const v1::TraceReply& reply) {
+  std::string out;
+  if (reply.packets() == 0) return "no packet traced (none arrived in time)\n";
+  uint32_t n = 0;
+  for (const auto& b : reply.bursts()) {
+    for (const auto& p : b.packets()) {
+      out += fmt::format("packet {} on {}{}\n", ++n, b.port(),
+                         reply.commit() ? "" : " (dry run: nothing learned, sent or counted)");
+      for (const auto& st : p.steps()) out += fmt::format("  {:<7} {}\n", st.stage(), st.verdict());
+    }
+    for (const auto& st : b.tx()) out += fmt::format("  {:<7} {}\n", st.stage(), st.verdict());
+  }
+  return out;
 }
 
 }  // namespace yardctl

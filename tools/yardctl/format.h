@@ -56,5 +56,7 @@ std::string FormatMacs(const switchyard::v1::ListMacsReply& reply);
 // sections are left out.
 std::string FormatStats(const switchyard::v1::Stats& stats);
 std::string FormatStatus(const switchyard::v1::Status& status);
+// Each traced packet's stages and verdicts, then the TX step's.
+std::string FormatTrace(const switchyard::v1::TraceReply& reply);
 
 }  // namespace yardctl

@@ -65,6 +65,7 @@ int main(int argc, char** argv) {
   AddPortCommands(app, global, action);
   AddLiveCommands(app, global, action);
   AddApplyCommand(app, global, action);
+  AddTraceCommand(app, global, action);
 
   try {
     app.parse(argc, argv);

@@ -14,17 +14,17 @@ std::string FieldLabel(std::string_view path, std::string_view key) {
   return option;
 }
 
-Parsed<v1::CreateTenantRequest> BuildCreateTenant(const TenantAddArgs& a) {
-  using R = Parsed<v1::CreateTenantRequest>;
-  v1::CreateTenantRequest req;
-  v1::Tenant* t = req.mutable_tenant();
-  t->set_name(a.name);
+namespace {
+
+// The tenant fields given in `a`, onto `t`; how many were given, or the error.
+Parsed<int> SetTenantFields(const TenantAddArgs& a, v1::Tenant* t) {
   struct Field {
     const std::string& text;
     const char* key;
     uint64_t max;
     void (v1::Tenant::*set)(uint32_t);
   };
+  int given = 0;
   // Ranges are the field widths; controld owns the tighter policy limits
   // (id 1..16383, mac-limit <= 1048576).
   for (const Field& f : {Field{a.id, "id", kMaxU32, &v1::Tenant::set_id},
@@ -33,9 +33,96 @@ Parsed<v1::CreateTenantRequest> BuildCreateTenant(const TenantAddArgs& a) {
                          Field{a.vni, "vni", kMaxVni, &v1::Tenant::set_vni}}) {
     if (f.text.empty()) continue;
     auto v = ParseUint(f.text, FieldLabel(a.path, f.key), 0, f.max);
-    if (!v.ok()) return R::Error(v.error());
+    if (!v.ok()) return Parsed<int>::Error(v.error());
     (t->*f.set)(static_cast<uint32_t>(v.value()));
+    ++given;
   }
+  return Parsed<int>::Ok(given);
+}
+
+// The role given in `a` (access, trunk or uplink), onto `p`. `keep_vlan`:
+// an access port's tag when --vlan is not given.
+Parsed<int> SetPortRole(const PortAddArgs& a, uint32_t keep_vlan, v1::Port* p) {
+  using R = Parsed<int>;
+  auto label = [&a](std::string_view key) { return FieldLabel(a.path, key); };
+  if (!a.tenant.empty()) {
+    p->set_role(v1::PORT_ROLE_ACCESS);
+    p->set_tenant(a.tenant);
+    p->clear_trunk();
+    p->set_access_vlan(keep_vlan);
+    if (!a.vlan.empty()) {
+      auto vlan = ParseUint(a.vlan, label("vlan"), 0, kMaxVlan);
+      if (!vlan.ok()) return R::Error(vlan.error());
+      p->set_access_vlan(static_cast<uint32_t>(vlan.value()));
+    }
+  } else if (!a.trunk.empty() || !a.trunk_map.empty()) {
+    p->set_role(v1::PORT_ROLE_TRUNK);
+    p->clear_tenant();
+    p->clear_access_vlan();
+    p->clear_trunk();
+    if (!a.trunk.empty()) {
+      auto specs = ParseTrunkSpecs(a.trunk, label("trunk"));
+      if (!specs.ok()) return R::Error(specs.error());
+      for (const auto& tv : specs.value()) *p->add_trunk() = tv;
+    }
+    for (const auto& [vlan, tenant] : a.trunk_map) {
+      auto tv = ParseTrunkVlan(vlan, tenant, label("trunk"));
+      if (!tv.ok()) return R::Error(tv.error());
+      *p->add_trunk() = tv.value();
+    }
+  } else if (a.uplink) {
+    p->set_role(v1::PORT_ROLE_UPLINK);
+    p->clear_tenant();
+    p->clear_access_vlan();
+    p->clear_trunk();
+  }
+  return R::Ok(1);
+}
+
+// The tap kernel side given in `a`, onto `p`; how many fields were given.
+Parsed<int> SetTapFields(const PortAddArgs& a, v1::Port* p) {
+  using R = Parsed<int>;
+  if (a.netns.empty() && a.ips.empty() && a.mtu.empty()) return R::Ok(0);
+  auto label = [&a](std::string_view key) { return FieldLabel(a.path, key); };
+  v1::TapKernelConfig* tap = p->mutable_tap();
+  tap->Clear();
+  tap->set_netns(a.netns);
+  for (const auto& ip : a.ips) {
+    auto cidr = CheckCidr(ip, label("ip"));
+    if (!cidr.ok()) return R::Error(cidr.error());
+    tap->add_addresses(cidr.value());
+  }
+  if (!a.mtu.empty()) {
+    // 65535 is the most any link can carry; controld enforces 68..9000.
+    auto mtu = ParseUint(a.mtu, label("mtu"), 0, UINT16_MAX);
+    if (!mtu.ok()) return R::Error(mtu.error());
+    tap->set_mtu(static_cast<uint32_t>(mtu.value()));
+  }
+  return R::Ok(1);
+}
+
+}  // namespace
+
+Parsed<v1::CreateTenantRequest> BuildCreateTenant(const TenantAddArgs& a) {
+  using R = Parsed<v1::CreateTenantRequest>;
+  v1::CreateTenantRequest req;
+  v1::Tenant* t = req.mutable_tenant();
+  t->set_name(a.name);
+  auto given = SetTenantFields(a, t);
+  if (!given.ok()) return R::Error(given.error());
+  return R::Ok(std::move(req));
+}
+
+Parsed<v1::UpdateTenantRequest> BuildUpdateTenant(const v1::Tenant& current,
+                                                  const TenantAddArgs& a) {
+  using R = Parsed<v1::UpdateTenantRequest>;
+  v1::UpdateTenantRequest req;
+  v1::Tenant* t = req.mutable_tenant();
+  *t = current;
+  t->clear_generation();
+  auto given = SetTenantFields(a, t);
+  if (!given.ok()) return R::Error(given.error());
+  if (given.value() == 0) return R::Error("nothing to change: give --vlan, --mac-limit or --vni");
   return R::Ok(std::move(req));
 }
 
@@ -66,45 +153,52 @@ Parsed<v1::CreatePortRequest> BuildCreatePort(const PortAddArgs& a) {
   if (!a.vlan.empty() && a.tenant.empty()) {
     return R::Error(fmt::format("{}: only with {}", label("vlan"), label("tenant")));
   }
-  if (!a.tenant.empty()) {
-    p->set_role(v1::PORT_ROLE_ACCESS);
-    p->set_tenant(a.tenant);
-    if (!a.vlan.empty()) {
-      auto vlan = ParseUint(a.vlan, label("vlan"), 0, kMaxVlan);
-      if (!vlan.ok()) return R::Error(vlan.error());
-      p->set_access_vlan(static_cast<uint32_t>(vlan.value()));
-    }
-  } else if (trunk) {
-    p->set_role(v1::PORT_ROLE_TRUNK);
-    if (!a.trunk.empty()) {
-      auto specs = ParseTrunkSpecs(a.trunk, label("trunk"));
-      if (!specs.ok()) return R::Error(specs.error());
-      for (const auto& tv : specs.value()) *p->add_trunk() = tv;
-    }
-    for (const auto& [vlan, tenant] : a.trunk_map) {
-      auto tv = ParseTrunkVlan(vlan, tenant, label("trunk"));
-      if (!tv.ok()) return R::Error(tv.error());
-      *p->add_trunk() = tv.value();
-    }
-  } else {
-    p->set_role(v1::PORT_ROLE_UPLINK);
-  }
+  if (auto role = SetPortRole(a, 0, p); !role.ok()) return R::Error(role.error());
+  if (auto tap = SetTapFields(a, p); !tap.ok()) return R::Error(tap.error());
+  return R::Ok(std::move(req));
+}
 
-  if (!a.netns.empty() || !a.ips.empty() || !a.mtu.empty()) {
-    v1::TapKernelConfig* tap = p->mutable_tap();
-    tap->set_netns(a.netns);
-    for (const auto& ip : a.ips) {
-      auto cidr = CheckCidr(ip, label("ip"));
-      if (!cidr.ok()) return R::Error(cidr.error());
-      tap->add_addresses(cidr.value());
-    }
-    if (!a.mtu.empty()) {
-      // 65535 is the most any link can carry; controld enforces 68..9000.
-      auto mtu = ParseUint(a.mtu, label("mtu"), 0, UINT16_MAX);
-      if (!mtu.ok()) return R::Error(mtu.error());
-      tap->set_mtu(static_cast<uint32_t>(mtu.value()));
-    }
+Parsed<v1::UpdatePortRequest> BuildUpdatePort(const v1::Port& current, const PortAddArgs& a) {
+  using R = Parsed<v1::UpdatePortRequest>;
+  auto label = [&a](std::string_view key) { return FieldLabel(a.path, key); };
+  v1::UpdatePortRequest req;
+  v1::Port* p = req.mutable_port();
+  *p = current;
+  p->clear_generation();
+  int given = 0;
+  if (!a.kind.empty()) {
+    auto kind = ParsePortKind(a.kind, label("kind"));
+    if (!kind.ok()) return R::Error(kind.error());
+    p->set_kind(kind.value());
+    ++given;
   }
+  if (!a.iface.empty()) p->set_iface(a.iface);
+  if (!a.socket.empty()) p->set_socket(a.socket);
+  if (!a.devargs.empty()) p->set_devargs(a.devargs);
+  given += !a.iface.empty() + !a.socket.empty() + !a.devargs.empty();
+  const int roles = !a.tenant.empty() + (!a.trunk.empty() || !a.trunk_map.empty()) + a.uplink;
+  if (roles > 1) return R::Error("--tenant, --trunk, --uplink: give at most one");
+  if (roles == 0 && !a.vlan.empty()) {
+    if (current.role() != v1::PORT_ROLE_ACCESS)
+      return R::Error(fmt::format("{}: port {} is not an access port; give --tenant too",
+                                  label("vlan"), current.name()));
+    auto vlan = ParseUint(a.vlan, label("vlan"), 0, kMaxVlan);
+    if (!vlan.ok()) return R::Error(vlan.error());
+    p->set_access_vlan(static_cast<uint32_t>(vlan.value()));
+    ++given;
+  }
+  if (!a.vlan.empty() && roles == 1 && a.tenant.empty())
+    return R::Error(fmt::format("{}: only with {}", label("vlan"), label("tenant")));
+  const uint32_t keep = current.role() == v1::PORT_ROLE_ACCESS ? current.access_vlan() : 0;
+  if (roles == 1) {
+    if (auto role = SetPortRole(a, keep, p); !role.ok()) return R::Error(role.error());
+    ++given;
+  }
+  auto tap = SetTapFields(a, p);
+  if (!tap.ok()) return R::Error(tap.error());
+  given += tap.value();
+  if (given == 0)
+    return R::Error("nothing to change: give --tenant [--vlan], --vlan, --trunk or --uplink");
   return R::Ok(std::move(req));
 }
 

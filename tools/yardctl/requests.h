@@ -44,4 +44,18 @@ struct PortAddArgs {
 // config is set only when --netns, --ip or --mtu is given.
 Parsed<switchyard::v1::CreatePortRequest> BuildCreatePort(const PortAddArgs& args);
 
+// `tenant set NAME ...`: `current` with the given fields changed (an empty
+// field keeps its value; "0" clears vlan, vni or mac-limit). At least one
+// field must be given.
+Parsed<switchyard::v1::UpdateTenantRequest> BuildUpdateTenant(const switchyard::v1::Tenant& current,
+                                                              const TenantAddArgs& args);
+
+// `port set NAME ...`: `current` with what is given changed. At most one
+// role; --vlan alone changes an access port's tag; --tenant keeps the tag
+// of an access port unless --vlan is given. Device fields (--kind,
+// --socket, ...) are passed on as given: controld refuses a change of them
+// with a message saying it cannot be made in place.
+Parsed<switchyard::v1::UpdatePortRequest> BuildUpdatePort(const switchyard::v1::Port& current,
+                                                          const PortAddArgs& args);
+
 }  // namespace yardctl

@@ -196,14 +196,17 @@ TEST(FormatStats, SectionsAndCyclesPerPacket) {
   ExpectTidy(out);
   auto lines = Lines(out);
   ASSERT_EQ(lines.size(), 12u) << out;
+  // Columns are the proto fields, in their order, named after them.
   EXPECT_EQ(lines[0],
-            "PORT  RX-PKTS  RX-BYTES  TX-PKTS  TX-BYTES  RX-DROP  TX-DROP  FLOODED  HW-MISSED  "
-            "HW-RX-ERR  HW-TX-ERR");
+            "PORT  RX-PACKETS  RX-BYTES  TX-PACKETS  TX-BYTES  RX-DROPPED  TX-DROPPED  FLOODED  "
+            "HW-RX-MISSED  HW-RX-ERRORS  HW-TX-ERRORS");
   EXPECT_EQ(lines[1],
-            "vm1      1000     64000      900     57600        3        0        0          0  "
-            "        0          0");
+            "vm1         1000     64000         900     57600           3           0        0  "
+            "           0             0             0");
   EXPECT_EQ(lines[2], "");
-  EXPECT_THAT(lines[3], testing::StartsWith("TENANT  RX-PKTS"));
+  EXPECT_EQ(lines[3],
+            "TENANT  RX-PACKETS  RX-BYTES  UNICAST  FLOODED  DROPPED  LEARNED  MOVED  LEARN-LIMIT  "
+            "MACS");
   EXPECT_EQ(lines[5], "");
   EXPECT_EQ(lines[6], "DROP-REASON  PACKETS");
   EXPECT_EQ(lines[7], "no_tenant          3");

@@ -174,5 +174,105 @@ TEST(BuildCreateTenant, FromAFileErrorsNameThePath) {
   EXPECT_THAT(BuildCreateTenant(a).error(), StartsWith("tenants[1].mac_limit: "));
 }
 
+v1::Port AccessPort(uint32_t vlan) {
+  v1::Port p;
+  p.set_name("vm1");
+  p.set_kind(v1::PORT_KIND_TAP);
+  p.set_iface("vm1");
+  p.set_role(v1::PORT_ROLE_ACCESS);
+  p.set_tenant("red");
+  p.set_access_vlan(vlan);
+  p.set_generation(9);
+  return p;
+}
+
+TEST(BuildUpdatePort, VlanAloneKeepsEverythingElse) {
+  PortAddArgs a;
+  a.name = "vm1";
+  a.vlan = "30";
+  auto r = BuildUpdatePort(AccessPort(0), a);
+  ASSERT_TRUE(r.ok()) << r.error();
+  v1::Port want = AccessPort(30);
+  want.clear_generation();
+  EXPECT_EQ(r.value().port().DebugString(), want.DebugString());
+}
+
+TEST(BuildUpdatePort, TenantKeepsTheTagUnlessGiven) {
+  PortAddArgs a;
+  a.name = "vm1";
+  a.tenant = "blue";
+  auto r = BuildUpdatePort(AccessPort(30), a);
+  ASSERT_TRUE(r.ok()) << r.error();
+  EXPECT_EQ(r.value().port().tenant(), "blue");
+  EXPECT_EQ(r.value().port().access_vlan(), 30u);
+  a.vlan = "0";
+  r = BuildUpdatePort(AccessPort(30), a);
+  ASSERT_TRUE(r.ok()) << r.error();
+  EXPECT_EQ(r.value().port().access_vlan(), 0u);
+}
+
+TEST(BuildUpdatePort, TrunkReplacesTheRole) {
+  PortAddArgs a;
+  a.name = "vm1";
+  a.trunk = {"10=red,20=blue"};
+  auto r = BuildUpdatePort(AccessPort(30), a);
+  ASSERT_TRUE(r.ok()) << r.error();
+  const v1::Port& p = r.value().port();
+  EXPECT_EQ(p.role(), v1::PORT_ROLE_TRUNK);
+  EXPECT_EQ(p.tenant(), "");
+  EXPECT_EQ(p.access_vlan(), 0u);
+  ASSERT_EQ(p.trunk_size(), 2);
+  EXPECT_EQ(p.trunk(1).tenant(), "blue");
+}
+
+TEST(BuildUpdatePort, DeviceFieldsArePassedOnForControldToJudge) {
+  PortAddArgs a;
+  a.name = "vm1";
+  a.kind = "ring";
+  a.socket = "/run/x.sock";
+  auto r = BuildUpdatePort(AccessPort(0), a);
+  ASSERT_TRUE(r.ok()) << r.error();
+  EXPECT_EQ(r.value().port().kind(), v1::PORT_KIND_RING);
+  EXPECT_EQ(r.value().port().socket(), "/run/x.sock");
+}
+
+TEST(BuildUpdatePort, Errors) {
+  PortAddArgs a;
+  a.name = "vm1";
+  EXPECT_THAT(BuildUpdatePort(AccessPort(0), a).error(), StartsWith("nothing to change"));
+  a.tenant = "red";
+  a.uplink = true;
+  EXPECT_THAT(BuildUpdatePort(AccessPort(0), a).error(), ::testing::HasSubstr("at most one"));
+  PortAddArgs v;
+  v.name = "vm1";
+  v.vlan = "5";
+  v1::Port trunk = AccessPort(0);
+  trunk.set_role(v1::PORT_ROLE_TRUNK);
+  EXPECT_THAT(BuildUpdatePort(trunk, v).error(), StartsWith("--vlan: port vm1 is not an access port"));
+  v.vlan = "5000";
+  EXPECT_THAT(BuildUpdatePort(AccessPort(0), v).error(), StartsWith("--vlan"));
+}
+
+TEST(BuildUpdateTenant, GivenFieldsOverTheCurrentOnes) {
+  v1::Tenant cur;
+  cur.set_name("red");
+  cur.set_id(3);
+  cur.set_vlan(100);
+  cur.set_mac_limit(50);
+  cur.set_generation(4);
+  TenantAddArgs a;
+  a.name = "red";
+  a.mac_limit = "0";
+  auto r = BuildUpdateTenant(cur, a);
+  ASSERT_TRUE(r.ok()) << r.error();
+  EXPECT_EQ(r.value().tenant().id(), 3u);
+  EXPECT_EQ(r.value().tenant().vlan(), 100u);
+  EXPECT_EQ(r.value().tenant().mac_limit(), 0u);
+  EXPECT_EQ(r.value().tenant().generation(), 0u);
+  TenantAddArgs none;
+  none.name = "red";
+  EXPECT_THAT(BuildUpdateTenant(cur, none).error(), StartsWith("nothing to change"));
+}
+
 }  // namespace
 }  // namespace yardctl
