@@ -104,8 +104,12 @@ assert_eq "port list JSON: kind" PORT_KIND_TAP "$(jpath "d['ports'][0]['port']['
 for cmd in "tenant list" "status" "stats" "mac list" "tenant show blue" "port show ${P}p2"; do
   # shellcheck disable=SC2086
   yard --json $cmd | "$PY" -c 'import json,sys; json.load(sys.stdin)' || fail "yard --json $cmd: not JSON"
+  # shellcheck disable=SC2086
+  yard $cmd --json | "$PY" -c 'import json,sys; json.load(sys.stdin)' || fail "yard $cmd --json: not JSON"
 done
-log "ok: --json output of port list, tenant list, status, stats, mac list, show parses"
+log "ok: --json output of port list, tenant list, status, stats, mac list, show parses (--json before or after the command)"
+assert_eq "tenant list: --json after the command, same document" \
+  "$(yard --json tenant list)" "$(yard tenant list --json)"
 
 # With controld down: exit 3 and a hint.
 kill9 "$CD_PID"

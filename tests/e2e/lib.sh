@@ -384,3 +384,36 @@ mk_vlan_if() {
   must ip netns exec "$ns" tc filter add dev "$peer" ingress pref 1 bpf da obj "$RUN/vlan_$name.o" sec vpush
   log "$name: emulated VLAN $vid on $parent (kernel without 802.1Q; tc eBPF)"
 }
+
+# --- QEMU -------------------------------------------------------------------
+
+# kvm_boots QEMU KERNEL: true if KVM actually runs a guest here, not merely
+# if /dev/kvm exists: on some hosts /dev/kvm is there (and writable) but a
+# KVM guest never gets to print anything. Boots KERNEL under accel=kvm with
+# no initrd (it panics at the missing root fs and -no-reboot ends QEMU),
+# bounded by $SY_KVM_PROBE_S seconds (default 20), and counts KVM as working
+# only if the console shows the kernel started ("Linux version"). Sets
+# KVM_PROBE to what was seen: the time taken, or why KVM is not used.
+kvm_boots() {
+  local qemu=$1 kernel=$2 t=${SY_KVM_PROBE_S:-20} con=$RUN/kvm-probe.console t0 rc why
+  if [ ! -e /dev/kvm ]; then
+    KVM_PROBE="no /dev/kvm"
+    return 1
+  fi
+  rm -f "$con"
+  t0=$(date +%s.%N)
+  timeout -k 2 "$t" "$qemu" -nodefaults -no-user-config -machine q35,accel=kvm -smp 1 -m 256 \
+    -kernel "$kernel" -append "console=ttyS0 panic=-1" -no-reboot \
+    -display none -monitor none -serial "file:$con" >"$RUN/kvm-probe.log" 2>&1
+  rc=$?
+  if grep -aq 'Linux version' "$con" 2>/dev/null; then
+    KVM_PROBE="the kernel started under KVM (probe boot $(awk -v a="$t0" -v b="$(date +%s.%N)" 'BEGIN{printf "%.1f", b - a}') s)"
+    return 0
+  fi
+  case $rc in
+    124|137) why="no kernel output within ${t}s" ;;
+    *) why="QEMU exited with status $rc: $(head -c 300 "$RUN/kvm-probe.log" | paste -sd ';' - | sed 's/;/; /g')" ;;
+  esac
+  KVM_PROBE="/dev/kvm exists but a KVM guest does not boot ($why)"
+  return 1
+}

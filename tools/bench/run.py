@@ -768,8 +768,11 @@ def cmd_multicore(args):
 # --- markdown report -----------------------------------------------------------------------
 
 def cmd_report(args):
-    """Markdown tables from the JSON results in a directory (docs/performance.md)."""
+    """Markdown tables from the JSON results in a directory (docs/performance.md).
+    Plot links are relative to the directory's parent, where the tables go:
+    `report docs/perf` links perf/sweep-macs.png for docs/performance.md."""
     d = args.dir
+    link_dir = os.path.basename(os.path.normpath(d))
     out = []
 
     def load(name):
@@ -824,7 +827,7 @@ def cmd_report(args):
                        f"{g['to']:,}" + (f" (target <= {g['max']}x: "
                                          f"{'met' if g['factor'] <= g['max'] else 'missed'})"
                                          if g.get("max") else "") + ".")
-        out.append(f"\n![{name}]({os.path.splitext(name)[0]}.png)\n")
+        out.append(f"\n![{name}]({link_dir}/{os.path.splitext(name)[0]}.png)\n")
     doc = load("open.json")
     if doc:
         m = doc["machine"]

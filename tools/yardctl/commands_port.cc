@@ -91,9 +91,9 @@ void AddPortCommands(CLI::App& app, const GlobalOptions& g, Action& action) {
   add->add_option("--kind", a->kind, "Port kind: " + PortKindList())->required()->type_name("KIND");
   add->add_option("--iface", a->iface, "Kernel interface (tap: created; af_packet/af_xdp: existing)")
       ->type_name("IF");
-  // Same name as the global --socket: CLI11 gives an option after a
-  // subcommand to that subcommand (no fallthrough), so this one wins here
-  // and the global one must come before "port".
+  // Same name as the global --socket: an option the subcommand has is
+  // never passed up (fallthrough is for the ones it lacks), so after
+  // `port add` --socket is this one and controld's goes before "port".
   add->add_option("--socket", a->socket, "vhost kinds: absolute path of the vhost-user socket")
       ->type_name("PATH");
   add->add_option("--devargs", a->devargs, "Extra DPDK devargs (pci: the PCI address first)")

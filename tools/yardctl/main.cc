@@ -3,39 +3,19 @@
 //
 //   yardctl [--socket PATH] [--json] [--timeout SECONDS] <command> ...
 //
-// Global options go before the command: CLI11 hands every option after a
-// subcommand to that subcommand, which is what lets `port add --socket` (the
-// vhost-user socket) and the global `--socket` (controld's) share a name.
+// The global options may also follow the command (`yardctl mac list --json`):
+// every subcommand falls through to its parent for an option it does not
+// know. A subcommand's own option of the same name wins, which is what lets
+// `port add --socket` (the vhost-user socket) and the global `--socket`
+// (controld's) share a name.
 #include <cstdio>
 #include <cstdlib>
 #include <string>
-#include <string_view>
 
 #include <CLI/CLI.hpp>
 
 #include "commands.h"
 #include "parse.h"
-
-namespace {
-
-// True if --json or --timeout follows the command: a likely reason for a
-// parse error worth a hint. (--socket is also `port add`'s own option.)
-bool GlobalOptionAfterCommand(int argc, char** argv) {
-  bool in_command = false;
-  for (int i = 1; i < argc; ++i) {
-    std::string_view arg = argv[i];
-    if (!in_command && (arg == "--socket" || arg == "--timeout")) {
-      ++i;  // skip the value
-    } else if (!in_command && !arg.starts_with("-")) {
-      in_command = true;
-    } else if (in_command && (arg == "--json" || arg.starts_with("--timeout"))) {
-      return true;
-    }
-  }
-  return false;
-}
-
-}  // namespace
 
 int main(int argc, char** argv) {
   using namespace yardctl;
@@ -48,6 +28,8 @@ int main(int argc, char** argv) {
   CLI::App app("Switchyard operator CLI: talks to switchyard-controld.", "yardctl");
   app.set_version_flag("--version", SWITCHYARD_VERSION);
   app.require_subcommand(1);
+  // Inherited by every subcommand added below.
+  app.fallthrough();
   app.add_option("--socket", global.socket,
                  "controld's unix socket (default: $SWITCHYARD_SOCKET or " +
                      std::string(kDefaultSocketPath) + ")")
@@ -56,7 +38,8 @@ int main(int argc, char** argv) {
   app.add_option("--timeout", timeout, "Seconds to wait for each call (default: 10)")
       ->type_name("SECONDS");
   app.footer(
-      "Global options go before the command: `yardctl --socket /x.sock port add vm1 "
+      "Global options may go before or after the command, except that after `port add` "
+      "--socket is the vhost-user socket: `yardctl --socket /x.sock port add vm1 "
       "--kind vhost-server --socket /vm1.sock --tenant red`.\n"
       "Exit codes: 0 ok, 1 controld refused the request, 2 usage error, 3 controld "
       "(or the dataplane) unavailable.");
@@ -77,10 +60,6 @@ int main(int argc, char** argv) {
     return app.exit(e);
   } catch (const CLI::ParseError& e) {
     std::fprintf(stderr, "yardctl: %s\n", e.what());
-    if (GlobalOptionAfterCommand(argc, argv)) {
-      std::fprintf(stderr, "yardctl: global options (--json, --timeout, --socket) go before "
-                           "the command: yardctl --json tenant list\n");
-    }
     std::fprintf(stderr, "Run 'yardctl --help' (or 'yardctl COMMAND --help').\n");
     return kExitUsage;
   }

@@ -1,11 +1,19 @@
 // Runs the yardctl binary for what needs no controld: argument parsing,
-// usage errors (exit 2) and an unreachable socket (exit 3). End-to-end
-// tests through a real controld live in tests/e2e.
+// usage errors (exit 2) and an unreachable socket (exit 3); one test
+// listens on a socket itself to see what yardctl sends. End-to-end tests
+// through a real controld live in tests/e2e.
+#include <poll.h>
+#include <sys/socket.h>
+#include <sys/un.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
+#include <chrono>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <string>
+#include <thread>
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
@@ -43,11 +51,36 @@ TEST(Cli, Version) {
   EXPECT_THAT(r.output, HasSubstr(SWITCHYARD_VERSION));
 }
 
-TEST(Cli, GlobalOptionAfterCommandIsUsageErrorWithHint) {
-  Outcome r = Yardctl("tenant list --json");
-  EXPECT_EQ(r.exit_code, 2);
-  EXPECT_THAT(r.output, HasSubstr("--json"));
-  EXPECT_THAT(r.output, HasSubstr("go before the command"));
+// Global options are accepted after the command too (parsing succeeded: the
+// call was attempted, so exit 3), and the socket dialled is the one given.
+TEST(Cli, GlobalOptionsAfterTheCommand) {
+  std::string socket = std::string("--socket ") + kNoSocket;
+  Outcome json = Yardctl(socket + " --timeout 5 mac list --json");
+  EXPECT_EQ(json.exit_code, 3) << json.output;
+  Outcome json_mid = Yardctl(socket + " mac list --json --tenant red --timeout 5");
+  EXPECT_EQ(json_mid.exit_code, 3) << json_mid.output;
+  Outcome timeout = Yardctl(socket + " tenant list --timeout 3");
+  EXPECT_EQ(timeout.exit_code, 3) << timeout.output;
+
+  Outcome before = Yardctl("--timeout 5 --socket /nonexistent/before.sock tenant list",
+                           "SWITCHYARD_SOCKET=/nonexistent/env.sock");
+  EXPECT_EQ(before.exit_code, 3) << before.output;
+  EXPECT_THAT(before.output, HasSubstr("(socket /nonexistent/before.sock)"));
+  Outcome after = Yardctl("tenant list --socket /nonexistent/after.sock --timeout 5",
+                          "SWITCHYARD_SOCKET=/nonexistent/env.sock");
+  EXPECT_EQ(after.exit_code, 3) << after.output;
+  EXPECT_THAT(after.output, HasSubstr("(socket /nonexistent/after.sock)"));
+}
+
+// ... and they take effect there: `apply` refuses --json before reading its
+// file, and a zero --timeout is a usage error wherever it is written.
+TEST(Cli, GlobalOptionsAfterTheCommandTakeEffect) {
+  Outcome json = Yardctl(Global() + " apply -f /nonexistent/topology.yaml --json");
+  EXPECT_EQ(json.exit_code, 2) << json.output;
+  EXPECT_THAT(json.output, HasSubstr("no JSON output"));
+  Outcome timeout = Yardctl(std::string("--socket ") + kNoSocket + " tenant list --timeout 0");
+  EXPECT_EQ(timeout.exit_code, 2) << timeout.output;
+  EXPECT_THAT(timeout.output, HasSubstr("--timeout"));
 }
 
 TEST(Cli, SyntaxErrorsExitTwoNamingTheOption) {
@@ -89,6 +122,93 @@ TEST(Cli, PortAddSocketAfterCommandIsTheVhostSocket) {
   // The global socket is still the one dialled.
   EXPECT_THAT(r.output, HasSubstr(kNoSocket));
   EXPECT_THAT(r.output, Not(HasSubstr("(socket /run/vm1.sock)")));
+}
+
+// Stands in for controld on a unix socket: answers the HTTP/2 handshake
+// (an empty SETTINGS frame and an ACK of the client's) and records what the
+// client sends until `want` shows up, the client hangs up, or 20 s pass.
+class FakeControld {
+ public:
+  FakeControld() {
+    char dir[] = "/tmp/yardctl-cli-test.XXXXXX";
+    EXPECT_NE(mkdtemp(dir), nullptr);
+    dir_ = dir;
+    path_ = dir_ + "/cd.sock";
+    fd_ = socket(AF_UNIX, SOCK_STREAM, 0);
+    sockaddr_un addr{};
+    addr.sun_family = AF_UNIX;
+    std::strncpy(addr.sun_path, path_.c_str(), sizeof addr.sun_path - 1);
+    EXPECT_EQ(bind(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0) << path_;
+    EXPECT_EQ(listen(fd_, 4), 0);
+  }
+  ~FakeControld() {
+    if (thread_.joinable()) thread_.join();
+    close(fd_);
+    unlink(path_.c_str());
+    rmdir(dir_.c_str());
+  }
+  const std::string& path() const { return path_; }
+
+  void Serve(const std::string& want) {
+    thread_ = std::thread([this, want] {
+      auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+      auto left_ms = [&] {
+        return static_cast<int>(std::chrono::duration_cast<std::chrono::milliseconds>(
+                                    deadline - std::chrono::steady_clock::now())
+                                    .count());
+      };
+      pollfd lp{fd_, POLLIN, 0};
+      if (poll(&lp, 1, left_ms()) != 1) return;
+      int c = accept(fd_, nullptr, nullptr);
+      if (c < 0) return;
+      bool greeted = false;
+      char buf[4096];
+      while (received_.find(want) == std::string::npos && left_ms() > 0) {
+        pollfd p{c, POLLIN, 0};
+        if (poll(&p, 1, left_ms()) != 1) break;
+        ssize_t n = read(c, buf, sizeof buf);
+        if (n <= 0) break;
+        received_.append(buf, static_cast<size_t>(n));
+        // After the client's preface (24 bytes): SETTINGS, SETTINGS ACK.
+        if (!greeted && received_.size() >= 24) {
+          static const unsigned char kFrames[] = {0, 0, 0, 4, 0, 0, 0, 0, 0,
+                                                  0, 0, 0, 4, 1, 0, 0, 0, 0};
+          greeted = write(c, kFrames, sizeof kFrames) == sizeof kFrames;
+        }
+      }
+      close(c);
+    });
+  }
+  // What the client sent; call after the client is done.
+  std::string Received() {
+    if (thread_.joinable()) thread_.join();
+    return received_;
+  }
+
+ private:
+  std::string dir_, path_, received_;
+  int fd_ = -1;
+  std::thread thread_;
+};
+
+// After `port add`, --socket is the port's vhost-user socket: it is in the
+// CreatePort request, which goes to controld's socket (the global --socket
+// before the command, or $SWITCHYARD_SOCKET).
+TEST(Cli, PortAddSocketIsInTheRequestToControld) {
+  const std::string vhost = "/run/yardctl-cli-test-vm1.sock";
+  for (bool global_option : {false, true}) {
+    FakeControld controld;
+    controld.Serve(vhost);
+    std::string args = " port add vm1 --kind vhost-server --socket " + vhost + " --tenant red";
+    Outcome r = global_option
+                    ? Yardctl("--timeout 3 --socket " + controld.path() + args)
+                    : Yardctl("--timeout 3" + args, "SWITCHYARD_SOCKET=" + controld.path());
+    std::string sent = controld.Received();
+    EXPECT_NE(r.exit_code, 2) << r.output;
+    EXPECT_THAT(sent, HasSubstr("PRI * HTTP/2.0")) << "global option: " << global_option;
+    EXPECT_THAT(sent, HasSubstr(vhost)) << "global option: " << global_option << "\n" << r.output;
+    EXPECT_THAT(r.output, Not(HasSubstr("(socket " + vhost + ")")));
+  }
 }
 
 TEST(Cli, TrunkAndIpRepeat) {

@@ -12,6 +12,7 @@ import select
 import shutil
 import signal
 import subprocess
+import tempfile
 import threading
 import time
 
@@ -208,7 +209,10 @@ class Switchyard:
         self.cd_sock = os.path.join(run_dir, f"{name}-cd.sock")
         # controld fsyncs every change: keep its database in memory (tmpfs)
         # so configuring thousands of tenants takes seconds, not minutes.
-        shm = "/dev/shm" if os.path.isdir("/dev/shm") else run_dir
+        shm = _writable_dir("/dev/shm")
+        if shm is None:
+            shm = run_dir
+            log(f"NOTE: cannot create files in /dev/shm: controld's database in {run_dir}")
         self.db = os.path.join(shm, f"sybench-{os.getpid()}-{name}.db")
         self.dp_log = os.path.join(run_dir, f"{name}-dataplane.log")
         self.cd_log = os.path.join(run_dir, f"{name}-controld.log")
@@ -321,6 +325,15 @@ class Switchyard:
         for f in (self.db, self.db + "-wal", self.db + "-shm"):
             if os.path.exists(f):
                 os.unlink(f)
+
+
+def _writable_dir(path):
+    """`path` if a file can be created in it (tried, not inferred), else None."""
+    try:
+        with tempfile.NamedTemporaryFile(dir=path, prefix="sybench-probe-"):
+            return path
+    except OSError:
+        return None
 
 
 def _tail(path, n=30):
