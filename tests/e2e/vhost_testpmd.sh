@@ -4,7 +4,10 @@
 # one to the other: packets loop A -> switch -> B -> testpmd -> A ... The
 # switch must learn both MACs and forward by unicast, thousands of packets.
 # First the "VM" is killed mid-traffic and restarted three times: the switch
-# must let go of each vhost device and forward through the next one.
+# must let go of each vhost device and forward through the next one. At
+# the end, under traffic (testpmd flowgen: it sends all the time and
+# drains what it receives), a port's VLAN changes with `port set`, which
+# the guest must not notice.
 # Only the peer (testpmd) needs hugepages; the dataplane runs --no-huge.
 source "$(dirname "$0")/lib.sh"
 
@@ -83,6 +86,7 @@ kill -0 "$PMD_PID" 2>/dev/null || fail "testpmd exited early: $(tail -n 20 "$RUN
 S1=$(yard --json stats); t1=$(date +%s.%N)
 sleep 2
 S2=$(yard --json stats); t2=$(date +%s.%N)
+
 kill -INT "$PMD_PID"
 wait_until 10 "! kill -0 $PMD_PID" || fail "testpmd did not exit on SIGINT"
 wait "$PMD_PID" 2>/dev/null
@@ -134,3 +138,44 @@ RX1=$(sed -n '/Forward statistics for port 1/,/^ *TX-packets/ s/.*RX-packets: *\
 assert_ge "testpmd port 0 RX-packets" 5000 "${RX0:-0}"
 assert_ge "testpmd port 1 RX-packets" 5000 "${RX1:-0}"
 assert_workers_forwarded
+
+# --- port set under traffic ----------------------------------------------------
+# testpmd generates toward the other port's MAC on both ports and discards
+# what it receives. `port set` tags B's traffic (VLAN 30) and untags it
+# again: the guest must not notice (no vhost device detached: its socket
+# stays connected, so its link never goes down; the same DPDK port ids), and
+# traffic to B must keep flowing through both changes.
+"$TESTPMD" --lcores '0@0,1@0' --in-memory --single-file-segments --no-pci \
+  --file-prefix "${P}gen" \
+  --vdev="net_virtio_user0,path=$RUN/vhA.sock,mac=$MAC_A" \
+  --vdev="net_virtio_user1,path=$RUN/vhB.sock,mac=$MAC_B" \
+  -- --forward-mode=flowgen --eth-peer=0,$MAC_B --eth-peer=1,$MAC_A \
+  --auto-start --stats-period 1 </dev/null >"$RUN/flowgen.log" 2>&1 &
+PMD_PID=$!
+_PIDS+=("$PMD_PID")
+tx_b() { stat_port "$VB" tx_packets; }
+before=$(tx_b)
+wait_until 20 "[ \$(tx_b) -ge $((before + 5000)) ]" ||
+  fail "flowgen: no traffic to B: $(yard stats)
+$(tail -n 20 "$RUN/flowgen.log")"
+DETACHED=$(grep -c 'vhost device [0-9]* -> -1' "$DP_LOG")
+IDS=$(yard --json port list | jpath "' '.join(str(v['status']['port_id']) for v in d['ports'])")
+GEN_LINES=$(wc -l <"$RUN/flowgen.log")
+for vlan in 30 0; do
+  must yard port set "$VB" --vlan "$vlan"
+  wait_in_sync
+  assert_eq "port $VB access_vlan" "$vlan" "$(yard --json port show "$VB" | jpath "d['port']['access_vlan']")"
+  before=$(tx_b)
+  wait_until 20 "[ \$(tx_b) -ge $((before + 5000)) ]" ||
+    fail "no traffic to B after port set --vlan $vlan: $(yard stats)"
+  log "ok: traffic to $VB flows with access VLAN $vlan"
+done
+kill -0 "$PMD_PID" 2>/dev/null || fail "testpmd exited: $(tail -n 20 "$RUN/flowgen.log")"
+assert_eq "vhost devices detached by port set" "$DETACHED" "$(grep -c 'vhost device [0-9]* -> -1' "$DP_LOG")"
+assert_eq "port ids after port set" "$IDS" \
+  "$(yard --json port list | jpath "' '.join(str(v['status']['port_id']) for v in d['ports'])")"
+assert_eq "testpmd saw no link or connection change" "" \
+  "$(tail -n +$((GEN_LINES + 1)) "$RUN/flowgen.log" | grep -iE 'link state|link down|disconnect|reconnect' || true)"
+kill -INT "$PMD_PID"
+wait_until 10 "! kill -0 $PMD_PID" || fail "testpmd (flowgen) did not exit on SIGINT"
+log "ok: port set changed a live vhost port's VLAN twice; the guest saw no link change"
