@@ -521,7 +521,8 @@ def loop_once(args, switch, scenario, profile, run_dir, tag):
             base.cmd("start")
         else:
             sc = S.LOOP[scenario]
-            sy = Switchyard(args.build, run_dir, name=tag, log=log)
+            build = args.ab if switch == "switchyard-b" else args.build
+            sy = Switchyard(build, run_dir, name=tag, log=log)
             sy.start(huge=args.huge)
             for t, targs in sc["tenants"]:
                 sy.yard("tenant", "add", t, *targs)
@@ -579,6 +580,38 @@ def loop_once(args, switch, scenario, profile, run_dir, tag):
     return res
 
 
+# The host's speed can jump between levels within minutes; a pair whose
+# bare forwarder ran this much faster or slower than the next run's
+# straddled such a jump.
+STRADDLE = 0.20
+
+
+def pair_ratios(rows, gen, switch_rows):
+    """Each Switchyard run against the bare forwarder run of the same round
+    (same generator profile): the median of those ratios, their spread, and
+    the rounds whose bare forwarder differs by more than STRADDLE from the
+    next round's (the last round: from the previous one)."""
+    bare = {r["run"]: r.get("mpps") for r in rows
+            if r["switch"] == "testpmd-io" and r["gen"] == gen and r.get("mpps")}
+    ratios, straddled = [], []
+    runs = sorted(bare)
+    for r in switch_rows:
+        i = r["run"]
+        if not r.get("mpps") or i not in bare:
+            continue
+        ratios.append(r["mpps"] / bare[i])
+        k = runs.index(i)
+        other = runs[k + 1] if k + 1 < len(runs) else (runs[k - 1] if k > 0 else None)
+        if other is not None:
+            a, b = bare[i], bare[other]
+            if abs(a - b) / min(a, b) > STRADDLE:
+                straddled.append(i)
+    if not ratios:
+        return {}
+    return {"pair_ratio": median(ratios), "pair_min": min(ratios), "pair_max": max(ratios),
+            "pair_ratios": ratios, "straddled": straddled}
+
+
 def cmd_vhost_loop(args):
     names = args.scenario.split(",") if args.scenario else list(S.LOOP)
     todo = [n_ for n_ in names if "todo" in S.LOOP[n_]]
@@ -592,11 +625,14 @@ def cmd_vhost_loop(args):
     run_dir = tempfile.mkdtemp(prefix="sybench-loop-")
     rows = []
     k = 0
+    switches = ["switchyard"] + (["switchyard-b"] if args.ab else [])
     for i in range(args.runs):
-        # Interleaved: each profile's bare forwarder, then its scenarios.
+        # Interleaved: each profile's bare forwarder, then its scenarios (with
+        # --ab, both builds, in alternating order so drift favours neither).
         for prof in profiles:
+            order = switches if i % 2 == 0 else switches[::-1]
             for sw, scs in ([] if args.switch_only else [("testpmd-io", [None])]) + \
-                    [("switchyard", [n_ for n_ in names if S.LOOP[n_]["gen"] == prof])]:
+                    [(x, [n_ for n_ in names if S.LOOP[n_]["gen"] == prof]) for x in order]:
                 for sc in scs:
                     k += 1
                     r = measured(args, lambda: loop_once(args, sw, sc, prof, run_dir, f"r{k}"),
@@ -618,12 +654,13 @@ def cmd_vhost_loop(args):
                         "mpps_min": min((r["mpps"] for r in b), default=None),
                         "mpps_max": max((r["mpps"] for r in b), default=None),
                         "cycles_per_packet": median(r.get("cycles_per_packet") for r in b)})
-    for n_ in names:
+    for n_, sw in [(n_, sw) for n_ in names for sw in switches]:
         sc = S.LOOP[n_]
-        rs = [r for r in rows if r["scenario"] == n_ and r["switch"] == "switchyard"]
+        rs = [r for r in rows if r["scenario"] == n_ and r["switch"] == sw]
         base = next((s for s in summary if s.get("gen") == sc["gen"] and s["switch"] == "testpmd-io"
                      and s["runs"]), {"mpps": None, "cycles_per_packet": None})
-        s = {"scenario": n_, "desc": sc["desc"], "switch": "switchyard", "gen": sc["gen"],
+        label = n_ if sw == "switchyard" else f"{n_} (B: {args.ab})"
+        s = {"scenario": label, "desc": sc["desc"], "switch": sw, "gen": sc["gen"],
              "runs": len(rs), "mpps": median(r.get("mpps") for r in rs),
              "mpps_min": min((r["mpps"] for r in rs), default=None),
              "mpps_max": max((r["mpps"] for r in rs), default=None),
@@ -634,26 +671,35 @@ def cmd_vhost_loop(args):
             s["met"] = s["ratio"] >= sc["target"]
         if s["cycles_per_packet"] and base["cycles_per_packet"]:
             s["cycles_ratio"] = base["cycles_per_packet"] / s["cycles_per_packet"]
+        s.update(pair_ratios(rows, sc["gen"], rs))
+        if s.get("pair_ratio") is not None:
+            s["met"] = s["pair_ratio"] >= sc["target"]
         summary.append(s)
     for n_ in todo:
         summary.append({"scenario": n_, "desc": S.LOOP[n_]["desc"], "target": S.LOOP[n_]["target"],
                         "todo": S.LOOP[n_]["todo"]})
-    hdr = ["scenario", "runs", "Mpps (median)", "min..max", "cyc/pkt", "ratio", "cyc ratio",
-           "target", "met", "check"]
+    hdr = ["scenario", "runs", "Mpps (median)", "min..max", "cyc/pkt", "pair ratio",
+           "pairs min..max", "straddled", "ratio of medians", "cyc ratio", "target", "met",
+           "check"]
     trs = []
     for s in summary:
         if "todo" in s:
-            trs.append([s["scenario"], 0, "-", "-", "-", "-", "-", f">= {s['target']:.2f}",
-                        "not built", s["todo"]])
+            trs.append([s["scenario"], 0, "-", "-", "-", "-", "-", "-", "-", "-",
+                        f">= {s['target']:.2f}", "not built", s["todo"]])
             continue
         trs.append([s["scenario"], s["runs"], fmt(s["mpps"]),
                     f"{fmt(s.get('mpps_min'))}..{fmt(s.get('mpps_max'))}",
-                    fmt(s.get("cycles_per_packet"), ".1f"), fmt(s.get("ratio"), ".3f"),
-                    fmt(s.get("cycles_ratio"), ".3f"),
+                    fmt(s.get("cycles_per_packet"), ".1f"), fmt(s.get("pair_ratio"), ".3f"),
+                    f"{fmt(s.get('pair_min'), '.3f')}..{fmt(s.get('pair_max'), '.3f')}",
+                    ",".join(str(i + 1) for i in s.get("straddled", [])) or "-",
+                    fmt(s.get("ratio"), ".3f"), fmt(s.get("cycles_ratio"), ".3f"),
                     f">= {s['target']:.2f}" if s.get("target") else "",
                     {True: "yes", False: "NO"}.get(s.get("met"), ""), s.get("check", "")])
     log("\n" + table(hdr, trs))
-    log("ratio = Switchyard Mpps / bare forwarder Mpps (same generator profile); "
+    log("pair ratio = median over runs of (Switchyard Mpps / the same run's bare forwarder "
+        "Mpps); straddled = runs whose bare forwarder differs by > "
+        f"{STRADDLE:.0%} from the next run's (the host changed speed around that pair); "
+        "ratio of medians = median Switchyard Mpps / median bare Mpps; "
         "cyc ratio = bare cyc/pkt / Switchyard cyc/pkt")
     write_json(args.out, "vhost-loop", {"kind": "vhost-loop", "machine": machine_info(),
                                         "seconds": args.seconds, "runs": args.runs,
@@ -792,20 +838,24 @@ def cmd_report(args):
         m = doc["machine"]
         out.append(f"### vhost-user loop ({m['date']}, {m['cpu']}, {m['cpus']} CPUs, "
                    f"DPDK {m['dpdk']}, commit {m['commit']}; {doc['runs']} runs of "
-                   f"{doc['seconds']:g} s, medians)\n")
+                   f"{doc['seconds']:g} s; Switchyard and bare forwarder paired per run)\n")
         rows = []
         for s in doc["summary"]:
             if "todo" in s:
                 rows.append([s["scenario"], s["desc"], "-", "-", "-", "-", f">= {s['target']:.2f}",
                              "not built yet"])
                 continue
+            pairs = (f"{fmt(s.get('pair_ratio'), '.3f')} ({fmt(s.get('pair_min'), '.3f')}.."
+                     f"{fmt(s.get('pair_max'), '.3f')})" if s.get("pair_ratio") else "-")
             rows.append([s["scenario"], s.get("desc", "dpdk-testpmd io, the bare forwarder"),
                          f"{fmt(s['mpps'])} ({fmt(s.get('mpps_min'))}..{fmt(s.get('mpps_max'))})",
-                         fmt(s.get("cycles_per_packet"), ".0f"), fmt(s.get("ratio"), ".3f"),
-                         fmt(s.get("cycles_ratio"), ".3f"),
+                         fmt(s.get("cycles_per_packet"), ".0f"), pairs,
+                         ",".join(str(i + 1) for i in s.get("straddled", [])) or "-",
+                         fmt(s.get("ratio"), ".3f"), fmt(s.get("cycles_ratio"), ".3f"),
                          f">= {s['target']:.2f}" if s.get("target") else "",
                          {True: "met", False: "**missed**"}.get(s.get("met"), "")])
-        out.append(md(["scenario", "what", "Mpps (min..max)", "busy cyc/pkt", "ratio (Mpps)",
+        out.append(md(["scenario", "what", "Mpps (min..max)", "busy cyc/pkt",
+                       "pair ratio (min..max)", "straddled runs", "ratio of medians",
                        "ratio (cycles)", "target", ""], rows))
         out.append("")
     for name in ("sweep-macs.json", "sweep-tenants.json"):
@@ -874,11 +924,14 @@ def main():
         p.add_argument("--runs", type=int, default=runs)
 
     p = sub.add_parser("vhost-loop", help="testpmd generator <-> vhost-user <-> switch")
-    common(p, 10, 5)
+    common(p, 10, 7)
     p.add_argument("--scenario", help="comma list of " + ",".join(S.LOOP))
     p.add_argument("--bursts", type=int, default=0,
                    help="start tx_first N (default: the generator profile's)")
     p.add_argument("--switch-only", action="store_true", help="no bare-forwarder runs (profiling)")
+    p.add_argument("--ab", metavar="BUILD",
+                   help="also measure this second build (e.g. the commit before a change) in "
+                        "the same sitting, interleaved with the first")
     p.add_argument("--no-huge", dest="huge", action="store_false",
                    help="switch and bare forwarder on 4 KB pages (--no-huge) instead of hugepages")
     p = sub.add_parser("open", help="open-loop rows (pcap from memory -> switch)")
