@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "switchyard/config_state.h"
 #include "switchyard/v1/dataplane.pb.h"
 #include "switchyard/v1/types.pb.h"
 
@@ -15,14 +16,10 @@ namespace switchyard::controlplane {
 
 namespace pb = ::switchyard::v1;
 
-struct DesiredState {
-  uint64_t generation = 0;
-  std::map<std::string, pb::Tenant> tenants;  // by name
-  std::map<std::string, pb::Port> ports;      // by name
-};
-
-// Applies one change (upsert or delete of a tenant or port). Pure; any thread.
-void ApplyChange(DesiredState& state, const pb::Change& change);
+// The object kinds and ApplyChange are shared with the dataplane
+// (proto/switchyard/config_state.h).
+using DesiredState = ::switchyard::ConfigState;
+using ::switchyard::ApplyChange;
 
 // The full configuration as a dataplane Sync request.
 pb::SyncRequest ToSyncRequest(const DesiredState& state);
@@ -31,9 +28,9 @@ pb::SyncRequest ToSyncRequest(const DesiredState& state);
 // sorted.
 std::vector<std::string> PortsUsingTenant(const DesiredState& state, const std::string& tenant);
 
-// True when `tenants`/`ports` hold exactly the objects of `state` (order does
-// not matter). Used to decide that a dataplane already has the desired config.
-bool SameConfig(const DesiredState& state, const google::protobuf::RepeatedPtrField<pb::Tenant>& tenants,
-                const google::protobuf::RepeatedPtrField<pb::Port>& ports);
+// True when the dataplane's state holds exactly the objects of `state`
+// (order does not matter). Used to decide that a dataplane already has the
+// desired config.
+bool SameConfig(const DesiredState& state, const pb::DataplaneState& dataplane);
 
 }  // namespace switchyard::controlplane

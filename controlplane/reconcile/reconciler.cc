@@ -149,7 +149,7 @@ void Reconciler::OnHello(const pb::Hello& hello) {
       SetDeadline(ctx, options_.rpc_timeout);
       pb::DataplaneState state;
       if (stub->GetState(&ctx, pb::GetStateRequest(), &state).ok() && state.generation() == desired.generation &&
-          SameConfig(desired, state.tenants(), state.ports())) {
+          SameConfig(desired, state)) {
         skip = true;
       }
     }

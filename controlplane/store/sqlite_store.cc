@@ -22,12 +22,16 @@ Status Prepare(sqlite3* db, const std::string& sql, Stmt& out) {
   return {};
 }
 
+// A table per object kind (name -> serialized message), named as the kind's
+// plural (config_state.h).
+#define SWITCHYARD_KIND_TABLE(Type, field, plural) \
+  "CREATE TABLE IF NOT EXISTS " #plural " (name TEXT PRIMARY KEY, data BLOB NOT NULL);"
 constexpr const char* kSchema =
     "CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL);"
-    "CREATE TABLE IF NOT EXISTS tenants (name TEXT PRIMARY KEY, data BLOB NOT NULL);"
-    "CREATE TABLE IF NOT EXISTS ports (name TEXT PRIMARY KEY, data BLOB NOT NULL);"
+    SWITCHYARD_OBJECT_KINDS(SWITCHYARD_KIND_TABLE)
     "INSERT OR IGNORE INTO meta (key, value) VALUES ('schema_version', 1);"
     "INSERT OR IGNORE INTO meta (key, value) VALUES ('generation', 0);";
+#undef SWITCHYARD_KIND_TABLE
 
 }  // namespace
 
@@ -66,20 +70,23 @@ Status SqliteStore::Load(DesiredState& out) {
   if (auto st = Prepare(db_.get(), "SELECT value FROM meta WHERE key = 'generation'", stmt); !st.ok()) return st;
   if (sqlite3_step(stmt.get()) == SQLITE_ROW) state.generation = sqlite3_column_int64(stmt.get(), 0);
 
-  for (const char* table : {"tenants", "ports"}) {
+  // Each kind's rows into its map.
+  auto load = [&](const char* table, auto& objects) -> Status {
     if (auto st = Prepare(db_.get(), fmt::format("SELECT name, data FROM {}", table), stmt); !st.ok()) return st;
     int rc;
     while ((rc = sqlite3_step(stmt.get())) == SQLITE_ROW) {
       std::string name(reinterpret_cast<const char*>(sqlite3_column_text(stmt.get(), 0)));
       const void* blob = sqlite3_column_blob(stmt.get(), 1);
       int size = sqlite3_column_bytes(stmt.get(), 1);
-      bool parsed = table == std::string_view("tenants")
-                        ? state.tenants[name].ParseFromArray(blob, size)
-                        : state.ports[name].ParseFromArray(blob, size);
-      if (!parsed) return Internal("store: {} row '{}' does not parse", table, name);
+      if (!objects[name].ParseFromArray(blob, size)) return Internal("store: {} row '{}' does not parse", table, name);
     }
     if (rc != SQLITE_DONE) return SqlError(db_.get(), "load");
-  }
+    return {};
+  };
+#define SWITCHYARD_KIND_LOAD(Type, field, plural) \
+  if (auto st = load(#plural, state.plural); !st.ok()) return st;
+  SWITCHYARD_OBJECT_KINDS(SWITCHYARD_KIND_LOAD)
+#undef SWITCHYARD_KIND_LOAD
   out = std::move(state);
   return {};
 }
@@ -113,18 +120,17 @@ Status SqliteStore::SetGeneration(uint64_t generation) {
 }
 
 Status SqliteStore::ApplyOne(const pb::Change& change) {
+#define SWITCHYARD_KIND_STORE(Type, field, plural)                                                   \
+  case pb::Change::kUpsert##Type:                                                                   \
+    return Put(#plural, change.upsert_##field().name(), change.upsert_##field().SerializeAsString()); \
+  case pb::Change::kDelete##Type:                                                                   \
+    return Erase(#plural, change.delete_##field());
   switch (change.change_case()) {
-    case pb::Change::kUpsertTenant:
-      return Put("tenants", change.upsert_tenant().name(), change.upsert_tenant().SerializeAsString());
-    case pb::Change::kDeleteTenant:
-      return Erase("tenants", change.delete_tenant());
-    case pb::Change::kUpsertPort:
-      return Put("ports", change.upsert_port().name(), change.upsert_port().SerializeAsString());
-    case pb::Change::kDeletePort:
-      return Erase("ports", change.delete_port());
+    SWITCHYARD_OBJECT_KINDS(SWITCHYARD_KIND_STORE)
     case pb::Change::CHANGE_NOT_SET:
       break;
   }
+#undef SWITCHYARD_KIND_STORE
   return InvalidArgument("store: empty change");
 }
 

@@ -234,16 +234,21 @@ uint32_t Dataplane::Reconcile(const TenantMap& tenants,
 
 v1::SyncReply Dataplane::Sync(const v1::SyncRequest& req) {
   std::lock_guard<std::mutex> lk(mu_);
-  TenantMap tenants;
-  for (const auto& t : req.tenants()) tenants[t.name()] = t;
-  std::map<std::string, v1::Port> ports;
-  for (const auto& p : req.ports()) ports[p.name()] = p;
+  const ConfigState want = ObjectsOf(req);
   v1::SyncReply reply;
-  reply.set_changed(Reconcile(tenants, ports, req.generation(), reply.mutable_port_errors()));
+  reply.set_changed(Reconcile(want.tenants, want.ports, req.generation(), reply.mutable_port_errors()));
   reply.set_generation(generation_);
   spdlog::info("sync to generation {}: {} changed, {} port errors", generation_, reply.changed(),
                reply.port_errors_size());
   return reply;
+}
+
+ConfigState Dataplane::RunningConfig() const {
+  ConfigState c;
+  c.generation = generation_;
+  c.tenants = tenants_;
+  for (const auto& [name, placed] : ports_) c.ports[name] = placed.spec;
+  return c;
 }
 
 std::optional<std::string> Dataplane::Apply(const v1::ApplyRequest& req, v1::ApplyReply* reply) {
@@ -252,19 +257,9 @@ std::optional<std::string> Dataplane::Apply(const v1::ApplyRequest& req, v1::App
     return fmt::format("dataplane is at generation {}, delta is based on {}", generation_,
                        req.base_generation());
   }
-  TenantMap tenants = tenants_;
-  std::map<std::string, v1::Port> ports;
-  for (const auto& [name, placed] : ports_) ports[name] = placed.spec;
-  for (const auto& c : req.changes()) {
-    switch (c.change_case()) {
-      case v1::Change::kUpsertTenant: tenants[c.upsert_tenant().name()] = c.upsert_tenant(); break;
-      case v1::Change::kDeleteTenant: tenants.erase(c.delete_tenant()); break;
-      case v1::Change::kUpsertPort: ports[c.upsert_port().name()] = c.upsert_port(); break;
-      case v1::Change::kDeletePort: ports.erase(c.delete_port()); break;
-      default: break;
-    }
-  }
-  Reconcile(tenants, ports, req.generation(), reply->mutable_port_errors());
+  ConfigState want = RunningConfig();
+  for (const auto& c : req.changes()) ApplyChange(want, c);
+  Reconcile(want.tenants, want.ports, req.generation(), reply->mutable_port_errors());
   reply->set_generation(generation_);
   return std::nullopt;
 }
@@ -282,9 +277,8 @@ v1::DataplaneState Dataplane::State() {
   v1::DataplaneState st;
   st.set_instance_id(instance_id_);
   st.set_generation(generation_);
-  for (const auto& [name, t] : tenants_) *st.add_tenants() = t;
+  AddObjects(RunningConfig(), &st);
   for (const auto& [name, placed] : ports_) {
-    *st.add_ports() = placed.spec;
     v1::PortStatus ps = port_manager_->Status(placed.port_id);
     ps.set_name(name);
     for (uint16_t w : placed.rx_workers) ps.add_rx_workers(opts_.worker_lcores[w % workers()]);

@@ -23,6 +23,7 @@
 #include "features/l2/mac_table.h"
 #include "ports/port_manager.h"
 #include "ports/vhost_direct.h"
+#include "switchyard/config_state.h"
 #include "switchyard/v1/dataplane.pb.h"
 
 struct rte_mempool;
@@ -77,6 +78,8 @@ class Dataplane {
   uint32_t Reconcile(const TenantMap& tenants, const std::map<std::string, v1::Port>& ports,
                      uint64_t generation, google::protobuf::RepeatedPtrField<v1::PortError>* errors);
   void Publish(uint64_t generation);
+  // mu_ held. What the dataplane runs, as the shared configuration model.
+  ConfigState RunningConfig() const;
   // Workers for a new port's RX queues, by queue id.
   std::vector<uint16_t> PlaceRxQueues(uint16_t queues) const;
   // Any control thread: remove matching MACs on the housekeeping thread;
