@@ -48,7 +48,7 @@ tenants() { yard --json tenant list | jpath "' '.join(sorted(t['name'] for t in 
 # --- first apply: everything is created, tenants before ports -------------
 OUT=$(must yard apply -f "$RUN/topo.yaml")
 printf '%s\n' "$OUT"
-assert_eq "first apply, lines" "+ tenant red|+ tenant blue|+ port $V1|+ port $V2|+ port $V3|apply: 5 created, 0 replaced, 0 deleted, 0 unchanged" \
+assert_eq "first apply, lines" "+ tenant red|+ tenant blue|+ port $V1|+ port $V2|+ port $V3|apply: 5 created, 0 updated, 0 replaced, 0 deleted, 0 unchanged" \
   "$(printf '%s\n' "$OUT" | paste -sd'|')"
 wait_in_sync
 assert_eq "ports after first apply" "$V1=red $V2=red $V3=blue" "$(ports)"
@@ -63,7 +63,7 @@ assert_no_ping "$V1" 10.0.0.3
 # --- same file again: nothing changes --------------------------------------
 GEN=$(generation)
 OUT=$(must yard apply -f "$RUN/topo.yaml")
-assert_eq "second apply" "apply: 0 created, 0 replaced, 0 deleted, 5 unchanged" "$OUT"
+assert_eq "second apply" "apply: 0 created, 0 updated, 0 replaced, 0 deleted, 5 unchanged" "$OUT"
 assert_eq "generation after the second apply" "$GEN" "$(generation)"
 
 # --- modified file: vm2 removed, vm3 moved to red, blue removed ------------
@@ -87,30 +87,33 @@ YAML
 # --dry-run (from stdin) prints the plan and changes nothing.
 OUT=$(must yard apply -f - --prune --dry-run <"$RUN/topo2.yaml")
 printf '%s\n' "$OUT"
-assert_eq "dry run, lines" "- port $V2|~ port $V3 (replace)|- tenant blue|apply --dry-run: 0 to create, 1 to replace, 2 to delete, 2 unchanged; nothing changed" \
+# vm3 moves in place (UpdatePort); blue goes last, once vm3 has left it.
+assert_eq "dry run, lines" "- port $V2|~ port $V3 (in place)|- tenant blue|apply --dry-run: 0 to create, 1 to update, 0 to replace, 2 to delete, 2 unchanged; nothing changed" \
   "$(printf '%s\n' "$OUT" | paste -sd'|')"
 assert_eq "generation after --dry-run" "$GEN" "$(generation)"
 assert_eq "ports after --dry-run" "$V1=red $V2=red $V3=blue" "$(ports)"
 assert_eq "tenants after --dry-run" "blue red" "$(tenants)"
 
-# Without --prune vm2 and blue stay; vm3 is still replaced (moved to red).
+# Without --prune vm2 and blue stay; vm3 still moves to red.
 OUT=$(must yard apply -f "$RUN/topo2.yaml" --dry-run)
-assert_eq "dry run without --prune" "~ port $V3 (replace)|apply --dry-run: 0 to create, 1 to replace, 0 to delete, 2 unchanged; nothing changed" \
+assert_eq "dry run without --prune" "~ port $V3 (in place)|apply --dry-run: 0 to create, 1 to update, 0 to replace, 0 to delete, 2 unchanged; nothing changed" \
   "$(printf '%s\n' "$OUT" | paste -sd'|')"
 
+IFX3=$(ip -n "$V3" -o link show dev "$V3" | cut -d: -f1)
 OUT=$(must yard apply -f "$RUN/topo2.yaml" --prune)
 printf '%s\n' "$OUT"
-assert_eq "apply --prune, lines" "- port $V2|~ port $V3 (replace)|- tenant blue|apply: 0 created, 1 replaced, 2 deleted, 2 unchanged" \
+assert_eq "apply --prune, lines" "- port $V2|~ port $V3 (in place)|- tenant blue|apply: 0 created, 1 updated, 0 replaced, 2 deleted, 2 unchanged" \
   "$(printf '%s\n' "$OUT" | paste -sd'|')"
 assert_eq "ports after apply --prune" "$V1=red $V3=red" "$(ports)"
 assert_eq "tenants after apply --prune" "red" "$(tenants)"
 wait_in_sync
-# vm3's tap was re-created and its kernel side re-applied; it is now red.
-must_wait 5 "$V3 address re-applied" \
+# vm3's tap is the same interface with its address; it is now red.
+assert_eq "$V3 kept its interface (ifindex)" "$IFX3" "$(ip -n "$V3" -o link show dev "$V3" | cut -d: -f1)"
+must_wait 5 "$V3 address kept" \
   "ip -n '$V3' -o -4 addr show dev '$V3' | grep -q 10.0.0.3/24"
 assert_ping "$V1" 10.0.0.3
 OUT=$(must yard apply -f "$RUN/topo2.yaml" --prune)
-assert_eq "apply --prune again" "apply: 0 created, 0 replaced, 0 deleted, 3 unchanged" "$OUT"
+assert_eq "apply --prune again" "apply: 0 created, 0 updated, 0 replaced, 0 deleted, 3 unchanged" "$OUT"
 
 # --- a controld error stops the run: exit 1, earlier steps stay ------------
 cat >"$RUN/bad.yaml" <<YAML

@@ -59,6 +59,16 @@ grpc::Status RunStep(Client& client, const PlanStep& step) {
       req.set_name(step.name);
       st = client.Call(&Stub::DeletePort, req, &reply);
     }
+  } else if (step.op == PlanStep::Op::kUpdate && tenant) {
+    v1::UpdateTenantRequest req;
+    *req.mutable_tenant() = step.tenant;
+    v1::Tenant reply;
+    st = client.Call(&Stub::UpdateTenant, req, &reply);
+  } else if (step.op == PlanStep::Op::kUpdate) {
+    v1::UpdatePortRequest req;
+    *req.mutable_port() = step.port;
+    v1::PortView reply;
+    st = client.Call(&Stub::UpdatePort, req, &reply);
   } else if (tenant) {
     v1::CreateTenantRequest req;
     *req.mutable_tenant() = step.tenant;
@@ -77,7 +87,9 @@ grpc::Status RunStep(Client& client, const PlanStep& step) {
     }
   }
   if (st.ok()) return st;
-  const char* verb = step.op == PlanStep::Op::kDelete ? "delete" : "create";
+  const char* verb = step.op == PlanStep::Op::kDelete   ? "delete"
+                     : step.op == PlanStep::Op::kUpdate ? "update"
+                                                        : "create";
   return grpc::Status(st.error_code(), fmt::format("{} {} {}: {}", verb, tenant ? "tenant" : "port",
                                                    step.name, st.error_message()));
 }

@@ -63,6 +63,15 @@ bool SamePort(const v1::Port& d, const v1::Port& c) {
   return google::protobuf::util::MessageDifferencer::Equals(Canonical(d), Canonical(c));
 }
 
+// What names the device: a port whose file entry differs only elsewhere
+// (role, tenant, VLANs, trunk map) is updated in place.
+bool SameDevice(const v1::Port& d, const v1::Port& c) {
+  v1::Port a = Canonical(d), b = Canonical(c);
+  return a.kind() == b.kind() && a.iface() == b.iface() && a.socket() == b.socket() &&
+         a.devargs() == b.devargs() &&
+         google::protobuf::util::MessageDifferencer::Equals(a.tap(), b.tap());
+}
+
 Parsed<Plan> ComputePlan(const Topology& desired, const Topology& current, bool prune) {
   using R = Parsed<Plan>;
   using Op = PlanStep::Op;
@@ -73,14 +82,16 @@ Parsed<Plan> ComputePlan(const Topology& desired, const Topology& current, bool 
   auto have_ports = ByName(current.ports);
   Plan plan;
 
-  // Tenants: new, replaced, unchanged; the rest pruned or kept.
-  std::set<std::string> new_tenants, replaced_tenants;
+  // Tenants: new, updated in place, replaced (only when the file gives
+  // another id), unchanged; the rest pruned or kept.
+  std::set<std::string> new_tenants, updated_tenants, replaced_tenants;
   for (const auto& t : desired.tenants) {
     auto it = have_tenants.find(t.name());
     if (it == have_tenants.end()) {
       new_tenants.insert(t.name());
     } else if (!SameTenant(t, *it->second)) {
-      replaced_tenants.insert(t.name());
+      (t.id() != 0 && t.id() != it->second->id() ? replaced_tenants : updated_tenants)
+          .insert(t.name());
     }
   }
   auto tenant_will_exist = [&](const std::string& name) {
@@ -109,13 +120,15 @@ Parsed<Plan> ComputePlan(const Topology& desired, const Topology& current, bool 
     }
     return std::optional<std::string>();
   };
-  std::set<std::string> new_ports, replaced_ports, pruned_ports;
+  std::set<std::string> new_ports, updated_ports, replaced_ports, pruned_ports;
   for (const auto& p : desired.ports) {
     auto it = have_ports.find(p.name());
     if (it == have_ports.end()) {
       new_ports.insert(p.name());
-    } else if (!SamePort(p, *it->second) || uses_replaced(*it->second)) {
+    } else if (uses_replaced(*it->second) || !SameDevice(p, *it->second)) {
       replaced_ports.insert(p.name());
+    } else if (!SamePort(p, *it->second)) {
+      updated_ports.insert(p.name());
     }
   }
   for (const auto& p : current.ports) {
@@ -124,56 +137,91 @@ Parsed<Plan> ComputePlan(const Topology& desired, const Topology& current, bool 
       pruned_ports.insert(p.name());
     } else if (auto t = uses_replaced(p)) {
       return R::Error(fmt::format(
-          "tenant {} differs from the file and must be replaced (deleted and created again), "
-          "but port {}, which is not in the file, uses it; add the port to the file, delete "
-          "it, or use --prune",
+          "tenant {} differs from the file in its id and must be replaced (deleted and created "
+          "again), but port {}, which is not in the file, uses it; add the port to the file, "
+          "delete it, or use --prune",
           *t, p.name()));
     }
   }
+  // A pruned tenant goes early (so its VLAN or VNI is free for the file's
+  // tenants) unless a port that stays still uses it now: then last, once
+  // that port has been updated away from it.
+  std::set<std::string> pruned_early, pruned_late;
+  for (const auto& t : current.tenants) {
+    if (!prune || want_tenants.count(t.name())) continue;
+    bool kept_user = false;
+    for (const auto& p : current.ports) {
+      if (pruned_ports.count(p.name()) || replaced_ports.count(p.name())) continue;
+      for (const std::string& u : TenantsOf(p)) kept_user = kept_user || u == t.name();
+    }
+    (kept_user ? pruned_late : pruned_early).insert(t.name());
+  }
 
+  auto add = [&](Op op, Obj obj, const std::string& name, bool replace) -> PlanStep& {
+    plan.steps.push_back(Step(op, obj, name, replace));
+    return plan.steps.back();
+  };
   // 1. delete ports, 2. delete tenants, in controld's order.
   for (const auto& p : current.ports) {
     if (pruned_ports.count(p.name())) {
-      plan.steps.push_back(Step(Op::kDelete, Obj::kPort, p.name(), false));
+      add(Op::kDelete, Obj::kPort, p.name(), false);
       ++plan.deleted;
     } else if (replaced_ports.count(p.name())) {
-      plan.steps.push_back(Step(Op::kDelete, Obj::kPort, p.name(), true));
+      add(Op::kDelete, Obj::kPort, p.name(), true);
     }
   }
   for (const auto& t : current.tenants) {
-    if (prune && !want_tenants.count(t.name())) {
-      plan.steps.push_back(Step(Op::kDelete, Obj::kTenant, t.name(), false));
+    if (pruned_early.count(t.name())) {
+      add(Op::kDelete, Obj::kTenant, t.name(), false);
       ++plan.deleted;
     } else if (replaced_tenants.count(t.name())) {
-      plan.steps.push_back(Step(Op::kDelete, Obj::kTenant, t.name(), true));
+      add(Op::kDelete, Obj::kTenant, t.name(), true);
     }
   }
-  // 3. create tenants, 4. create ports, in the file's order.
+  // 3. update tenants, 4. create tenants, 5. update ports, 6. create ports,
+  // in the file's order; 7. the tenants ports had to leave first.
+  for (const auto& t : desired.tenants) {
+    if (!updated_tenants.count(t.name())) continue;
+    PlanStep& s = add(Op::kUpdate, Obj::kTenant, t.name(), false);
+    s.tenant = t;
+    s.tenant.clear_generation();
+    ++plan.updated;
+  }
   for (const auto& t : desired.tenants) {
     bool fresh = new_tenants.count(t.name()) != 0;
     bool replace = replaced_tenants.count(t.name()) != 0;
     if (!fresh && !replace) {
-      ++plan.unchanged;
+      if (!updated_tenants.count(t.name())) ++plan.unchanged;
       continue;
     }
-    PlanStep s = Step(Op::kCreate, Obj::kTenant, t.name(), replace);
+    PlanStep& s = add(Op::kCreate, Obj::kTenant, t.name(), replace);
     s.tenant = t;
     s.tenant.clear_generation();
-    plan.steps.push_back(std::move(s));
     ++(replace ? plan.replaced : plan.created);
+  }
+  for (const auto& p : desired.ports) {
+    if (!updated_ports.count(p.name())) continue;
+    PlanStep& s = add(Op::kUpdate, Obj::kPort, p.name(), false);
+    s.port = p;
+    s.port.clear_generation();
+    ++plan.updated;
   }
   for (const auto& p : desired.ports) {
     bool fresh = new_ports.count(p.name()) != 0;
     bool replace = replaced_ports.count(p.name()) != 0;
     if (!fresh && !replace) {
-      ++plan.unchanged;
+      if (!updated_ports.count(p.name())) ++plan.unchanged;
       continue;
     }
-    PlanStep s = Step(Op::kCreate, Obj::kPort, p.name(), replace);
+    PlanStep& s = add(Op::kCreate, Obj::kPort, p.name(), replace);
     s.port = p;
     s.port.clear_generation();
-    plan.steps.push_back(std::move(s));
     ++(replace ? plan.replaced : plan.created);
+  }
+  for (const auto& t : current.tenants) {
+    if (!pruned_late.count(t.name())) continue;
+    add(Op::kDelete, Obj::kTenant, t.name(), false);
+    ++plan.deleted;
   }
   return R::Ok(std::move(plan));
 }
@@ -184,17 +232,18 @@ std::string StepLine(const PlanStep& step) {
     if (step.op == PlanStep::Op::kCreate) return "";
     return fmt::format("~ {} {} (replace)", what, step.name);
   }
+  if (step.op == PlanStep::Op::kUpdate) return fmt::format("~ {} {} (in place)", what, step.name);
   return fmt::format("{} {} {}", step.op == PlanStep::Op::kCreate ? '+' : '-', what, step.name);
 }
 
 std::string PlanSummary(const Plan& plan, bool dry_run) {
   if (dry_run) {
-    return fmt::format("apply --dry-run: {} to create, {} to replace, {} to delete, {} unchanged; "
-                       "nothing changed",
-                       plan.created, plan.replaced, plan.deleted, plan.unchanged);
+    return fmt::format("apply --dry-run: {} to create, {} to update, {} to replace, {} to delete, "
+                       "{} unchanged; nothing changed",
+                       plan.created, plan.updated, plan.replaced, plan.deleted, plan.unchanged);
   }
-  return fmt::format("apply: {} created, {} replaced, {} deleted, {} unchanged", plan.created,
-                     plan.replaced, plan.deleted, plan.unchanged);
+  return fmt::format("apply: {} created, {} updated, {} replaced, {} deleted, {} unchanged",
+                     plan.created, plan.updated, plan.replaced, plan.deleted, plan.unchanged);
 }
 
 }  // namespace yardctl

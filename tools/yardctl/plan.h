@@ -1,21 +1,28 @@
 // The plan of `yardctl apply`: the steps that turn controld's current
 // tenants and ports into the desired ones. Pure: no I/O, no gRPC.
 //
-// Order: every delete before every create, so that a name, interface or
-// VLAN that moves from one object to another is free when it is needed:
-//   1. delete ports (pruned, or the first half of a replace)
-//   2. delete tenants (pruned, or the first half of a replace)
-//   3. create tenants (new, or the second half of a replace)
-//   4. create ports (new, or the second half of a replace)
-// Deletes follow controld's order (ListTenants/ListPorts), creates the
-// file's.
+// A tenant or port whose configuration differs is updated in place
+// (UpdateTenant / UpdatePort: a vhost guest stays connected, a tap keeps
+// its namespace) unless what differs cannot change in place: a tenant's
+// id, a port's device (kind, iface, socket, devargs, tap kernel side).
+// Those are replaced: deleted and created again. A tenant is deleted only
+// when no port uses it, so replacing a tenant replaces every port that uses
+// it (access or trunk) too; if such a port is not in the file and would be
+// kept (no --prune), the plan is refused rather than deleting or
+// re-creating something the file does not describe.
 //
-// A tenant or port whose configuration differs is replaced: there is no
-// Update RPC. A tenant is deleted only when no port uses it, so replacing a
-// tenant replaces every port that uses it (access or trunk) too; if such a
-// port is not in the file and would be kept (no --prune), the plan is
-// refused rather than deleting or re-creating something the file does not
-// describe.
+// Order, so that a name, interface or VLAN that moves from one object to
+// another is free when it is needed:
+//   1. delete ports (pruned, or the first half of a replace)
+//   2. delete tenants (pruned ones no remaining port uses, or the first
+//      half of a replace)
+//   3. update tenants
+//   4. create tenants (new, or the second half of a replace)
+//   5. update ports
+//   6. create ports (new, or the second half of a replace)
+//   7. delete the pruned tenants that ports updated in 5 used before
+// Deletes follow controld's order (ListTenants/ListPorts), the rest the
+// file's.
 #pragma once
 
 #include <string>
@@ -28,7 +35,7 @@
 namespace yardctl {
 
 struct PlanStep {
-  enum class Op { kCreate, kDelete };
+  enum class Op { kCreate, kDelete, kUpdate };
   enum class Object { kTenant, kPort };
   Op op;
   Object object;
@@ -43,7 +50,7 @@ struct Plan {
   // Objects, not steps: a replace counts once. `unchanged` counts objects of
   // the file that already match; objects kept without --prune are not
   // counted at all.
-  int created = 0, replaced = 0, deleted = 0, unchanged = 0;
+  int created = 0, updated = 0, replaced = 0, deleted = 0, unchanged = 0;
   bool empty() const { return steps.empty(); }
 };
 
@@ -64,14 +71,15 @@ bool SamePort(const switchyard::v1::Port& desired, const switchyard::v1::Port& c
 // that would be kept but is not in the file.
 Parsed<Plan> ComputePlan(const Topology& desired, const Topology& current, bool prune);
 
-// What the step prints: "+ tenant red", "- port old", "~ port vm1 (replace)"
+// What the step prints: "+ tenant red", "- port old", "~ port vm1 (in place)"
+// for an update, "~ port vm1 (replace)"
 // for the delete half of a replace, "" for its create half (a replace is one
 // line, printed when it starts).
 std::string StepLine(const PlanStep& step);
 
-// "apply: 1 created, 2 replaced, 0 deleted, 3 unchanged"; with dry_run
-// "apply --dry-run: 1 to create, 2 to replace, 0 to delete, 3 unchanged;
-// nothing changed".
+// "apply: 1 created, 1 updated, 2 replaced, 0 deleted, 3 unchanged"; with
+// dry_run "apply --dry-run: 1 to create, 1 to update, 2 to replace, 0 to
+// delete, 3 unchanged; nothing changed".
 std::string PlanSummary(const Plan& plan, bool dry_run);
 
 }  // namespace yardctl

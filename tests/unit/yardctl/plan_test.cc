@@ -83,7 +83,8 @@ TEST(ComputePlan, FromNothingCreatesTenantsBeforePorts) {
   EXPECT_EQ(plan.replaced + plan.deleted + plan.unchanged, 0);
   EXPECT_EQ(plan.steps[1].tenant.vlan(), 200u);
   EXPECT_EQ(plan.steps[3].port.trunk_size(), 2);
-  EXPECT_EQ(PlanSummary(plan, false), "apply: 4 created, 0 replaced, 0 deleted, 0 unchanged");
+  EXPECT_EQ(PlanSummary(plan, false),
+            "apply: 4 created, 0 updated, 0 replaced, 0 deleted, 0 unchanged");
 }
 
 TEST(ComputePlan, SameStateIsUnchangedIgnoringServerFields) {
@@ -100,7 +101,8 @@ TEST(ComputePlan, SameStateIsUnchangedIgnoringServerFields) {
   Plan plan = MustPlan(desired, current, true);
   EXPECT_TRUE(plan.empty()) << ::testing::PrintToString(Lines(plan));
   EXPECT_EQ(plan.unchanged, 5);
-  EXPECT_EQ(PlanSummary(plan, false), "apply: 0 created, 0 replaced, 0 deleted, 5 unchanged");
+  EXPECT_EQ(PlanSummary(plan, false),
+            "apply: 0 created, 0 updated, 0 replaced, 0 deleted, 5 unchanged");
 }
 
 TEST(ComputePlan, WithoutPruneOthersAreLeftAlone) {
@@ -124,40 +126,51 @@ TEST(ComputePlan, PruneDeletesPortsBeforeTenants) {
   EXPECT_EQ(plan.unchanged, 2);
 }
 
-TEST(ComputePlan, ChangedPortIsReplacedDeleteFirstCreateLast) {
+TEST(ComputePlan, PortMovedToANewTenantIsUpdatedInPlaceAfterTheTenantExists) {
   v1::Port moved = Access("vm2", "blue");
   Topology desired{{T("red"), T("blue")}, {Access("vm1", "red"), moved}};
   Topology current{{Stored(T("red"), 1)},
                    {Stored(Access("vm1", "red")), Stored(Access("vm2", "red"))}};
   Plan plan = MustPlan(desired, current, false);
-  EXPECT_THAT(Lines(plan),
-              ElementsAre("~ port vm2 (replace)", "+ tenant blue", "(create port vm2)"));
+  EXPECT_THAT(Lines(plan), ElementsAre("+ tenant blue", "~ port vm2 (in place)"));
   EXPECT_EQ(plan.created, 1);
-  EXPECT_EQ(plan.replaced, 1);
+  EXPECT_EQ(plan.updated, 1);
+  EXPECT_EQ(plan.replaced, 0);
   EXPECT_EQ(plan.unchanged, 2);
-  EXPECT_EQ(plan.steps[0].op, PlanStep::Op::kDelete);
-  EXPECT_EQ(plan.steps[2].port.tenant(), "blue");
-  EXPECT_EQ(plan.steps[2].port.generation(), 0u);
+  EXPECT_EQ(plan.steps[1].op, PlanStep::Op::kUpdate);
+  EXPECT_EQ(plan.steps[1].port.tenant(), "blue");
+  EXPECT_EQ(plan.steps[1].port.generation(), 0u);
 }
 
-TEST(ComputePlan, EveryConfigDifferenceReplaces) {
+TEST(ComputePlan, DeviceDifferencesReplaceOthersUpdate) {
   v1::Port base = Access("p", "red");
   base.mutable_tap()->add_addresses("10.0.0.1/24");
-  std::vector<v1::Port> variants(8, base);
-  variants[0].set_kind(v1::PORT_KIND_NULL);
-  variants[0].clear_tap();
-  variants[1].set_access_vlan(30);
-  variants[2].set_iface("other");
-  variants[3].mutable_tap()->set_mtu(1400);
-  variants[4].mutable_tap()->set_netns("ns");
-  variants[5].mutable_tap()->add_addresses("10.0.0.2/24");
-  variants[6].clear_tap();
-  variants[7].set_devargs("x=1");
-  for (const auto& v : variants) {
+  std::vector<v1::Port> replaced(7, base);
+  replaced[0].set_kind(v1::PORT_KIND_NULL);
+  replaced[0].clear_tap();
+  replaced[1].set_iface("other");
+  replaced[2].mutable_tap()->set_mtu(1400);
+  replaced[3].mutable_tap()->set_netns("ns");
+  replaced[4].mutable_tap()->add_addresses("10.0.0.2/24");
+  replaced[5].clear_tap();
+  replaced[6].set_devargs("x=1");
+  for (const auto& v : replaced) {
     Topology desired{{T("red")}, {v}};
     Topology current{{Stored(T("red"), 1)}, {Stored(base)}};
     Plan plan = MustPlan(desired, current, false);
     EXPECT_EQ(plan.replaced, 1) << v.ShortDebugString();
+  }
+  std::vector<v1::Port> updated(3, base);
+  updated[0].set_access_vlan(30);
+  updated[1].set_tenant("blue");
+  updated[2].set_role(v1::PORT_ROLE_UPLINK);
+  updated[2].clear_tenant();
+  for (const auto& v : updated) {
+    Topology desired{{T("red"), T("blue")}, {v}};
+    Topology current{{Stored(T("red"), 1), Stored(T("blue"), 2)}, {Stored(base)}};
+    Plan plan = MustPlan(desired, current, false);
+    EXPECT_EQ(plan.updated, 1) << v.ShortDebugString();
+    EXPECT_EQ(plan.replaced, 0) << v.ShortDebugString();
   }
 }
 
@@ -166,12 +179,26 @@ TEST(ComputePlan, TenantIdIsComparedOnlyWhenGiven) {
   EXPECT_EQ(MustPlan({{T("red")}, {}}, current, false).unchanged, 1);
   EXPECT_EQ(MustPlan({{T("red", 3)}, {}}, current, false).unchanged, 1);
   EXPECT_EQ(MustPlan({{T("red", 4)}, {}}, current, false).replaced, 1);
-  EXPECT_EQ(MustPlan({{T("red", 0, 100)}, {}}, current, false).replaced, 1);
+  EXPECT_EQ(MustPlan({{T("red", 0, 100)}, {}}, current, false).updated, 1);
+  EXPECT_EQ(MustPlan({{T("red", 3, 100)}, {}}, current, false).updated, 1);
+}
+
+TEST(ComputePlan, ChangedTenantIsUpdatedAndItsPortsStay) {
+  // red's VLAN changes; its ports are not touched.
+  Topology desired{{T("red", 0, 100), T("blue")},
+                   {Access("vm1", "red"), Trunk("up", {{10, "blue"}, {20, "red"}})}};
+  Topology current{{Stored(T("blue"), 1), Stored(T("red"), 2)},
+                   {Stored(Access("vm1", "red")), Stored(Trunk("up", {{10, "blue"}, {20, "red"}}))}};
+  Plan plan = MustPlan(desired, current, false);
+  EXPECT_THAT(Lines(plan), ElementsAre("~ tenant red (in place)"));
+  EXPECT_EQ(plan.steps[0].tenant.vlan(), 100u);
+  EXPECT_EQ(plan.updated, 1);
+  EXPECT_EQ(plan.unchanged, 3);
 }
 
 TEST(ComputePlan, ReplacedTenantTakesItsPortsAlong) {
-  // red's VLAN changes; vm1 (access) and up (trunk) use red, vm3 does not.
-  Topology desired{{T("red", 0, 100), T("blue")},
+  // red's id changes: it must be re-created, and its ports with it.
+  Topology desired{{T("red", 7), T("blue")},
                    {Access("vm1", "red"), Trunk("up", {{10, "blue"}, {20, "red"}}),
                     Access("vm3", "blue")}};
   Topology current{{Stored(T("blue"), 1), Stored(T("red"), 2)},
@@ -186,16 +213,24 @@ TEST(ComputePlan, ReplacedTenantTakesItsPortsAlong) {
 }
 
 TEST(ComputePlan, ReplacedTenantUsedByAPortNotInTheFile) {
-  Topology desired{{T("red", 0, 100)}, {}};
+  Topology desired{{T("red", 5)}, {}};
   Topology current{{Stored(T("red"), 1)}, {Stored(Access("other", "red"))}};
   auto refused = ComputePlan(desired, current, false);
   ASSERT_FALSE(refused.ok());
-  EXPECT_THAT(refused.error(), HasSubstr("tenant red differs from the file"));
+  EXPECT_THAT(refused.error(), HasSubstr("tenant red differs from the file in its id"));
   EXPECT_THAT(refused.error(), HasSubstr("port other, which is not in the file"));
   // With --prune the port goes anyway.
   Plan plan = MustPlan(desired, current, true);
   EXPECT_THAT(Lines(plan),
               ElementsAre("- port other", "~ tenant red (replace)", "(create tenant red)"));
+}
+
+TEST(ComputePlan, PrunedTenantGoesLastWhenAKeptPortLeavesIt) {
+  // vm1 moves from old (pruned) to red: the update first, then old goes.
+  Topology desired{{T("red")}, {Access("vm1", "red")}};
+  Topology current{{Stored(T("old"), 2), Stored(T("red"), 1)}, {Stored(Access("vm1", "old"))}};
+  Plan plan = MustPlan(desired, current, true);
+  EXPECT_THAT(Lines(plan), ElementsAre("~ port vm1 (in place)", "- tenant old"));
 }
 
 TEST(ComputePlan, PortsMustUseTenantsThatWillExist) {
@@ -219,12 +254,11 @@ TEST(ComputePlan, MixedPlanOrder) {
                    {Stored(Access("chg", "a")), Stored(Access("keep", "a")),
                     Stored(Access("old", "zzz"))}};
   Plan plan = MustPlan(desired, current, true);
-  EXPECT_THAT(Lines(plan),
-              ElementsAre("~ port chg (replace)", "- port old", "- tenant zzz", "+ tenant new",
-                          "(create port chg)", "+ port add"));
+  EXPECT_THAT(Lines(plan), ElementsAre("- port old", "- tenant zzz", "+ tenant new",
+                                       "~ port chg (in place)", "+ port add"));
   EXPECT_EQ(PlanSummary(plan, true),
-            "apply --dry-run: 2 to create, 1 to replace, 2 to delete, 2 unchanged; nothing "
-            "changed");
+            "apply --dry-run: 2 to create, 1 to update, 0 to replace, 2 to delete, 2 unchanged; "
+            "nothing changed");
 }
 
 TEST(CurrentTopology, FromListReplies) {
