@@ -140,12 +140,6 @@ std::vector<uint16_t> Dataplane::PlaceRxQueues(uint16_t queues) const {
   return out;
 }
 
-uint32_t Dataplane::FlushWhere(const std::function<bool(const MacRecord&)>& match) {
-  uint32_t removed = 0;
-  housekeeping_.Run([&] { removed = macs_->Remove(match); });
-  return removed;
-}
-
 uint32_t Dataplane::Reconcile(const TenantMap& tenants,
                               const std::map<std::string, v1::Port>& desired,
                               uint64_t generation,
