@@ -6,12 +6,14 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cerrno>
 #include <cstring>
 
 #include <rte_dev.h>
 #include <rte_ethdev.h>
 #include <rte_errno.h>
+#include <rte_ring.h>
 #include <rte_vhost.h>
 #include <spdlog/spdlog.h>
 
@@ -24,6 +26,9 @@ namespace {
 
 constexpr uint16_t kRxDesc = 1024;
 constexpr uint16_t kTxDesc = 1024;
+// net_ring creates this many rings per device, "ETH_RXTX<i>_<device>"
+// (RTE_PMD_RING_MAX_RX_RINGS, not in its public header).
+constexpr unsigned kRingsPerDevice = 16;
 
 std::string Errno(int rc) { return rte_strerror(rc < 0 ? -rc : rc); }
 
@@ -159,8 +164,25 @@ bool PortManager::Configure(uint16_t pid, const std::string& vhost_socket, uint1
   return true;
 }
 
+std::string PortManager::NewRingName() {
+  // Numbered, never reused by this process; a name that an ethdev or a
+  // ring already has (made outside the port manager) is skipped.
+  static std::atomic<uint32_t> next{0};
+  std::string name;
+  for (int tries = 0; tries < 1024; ++tries) {
+    name = RingDeviceName(next.fetch_add(1));
+    uint16_t pid = 0;
+    bool taken = rte_eth_dev_get_port_by_name(name.c_str(), &pid) == 0;
+    for (unsigned i = 0; i < kRingsPerDevice && !taken; ++i)
+      taken = rte_ring_lookup(("ETH_RXTX" + std::to_string(i) + "_" + name).c_str()) != nullptr;
+    if (!taken) break;
+  }
+  return name;
+}
+
 std::optional<PortQueues> PortManager::Add(const v1::Port& port, std::string* error) {
-  DeviceSpec spec = BuildDeviceSpec(port);
+  const bool ring = port.kind() == v1::PORT_KIND_RING;
+  DeviceSpec spec = BuildDeviceSpec(port, ring ? NewRingName() : std::string());
   if (!spec.error.empty()) {
     *error = spec.error;
     return std::nullopt;
@@ -199,12 +221,24 @@ void PortManager::Remove(uint16_t pid) {
   vhost_->Untrack(pid);  // a no-op for ports that are not vhost-user
   rte_eth_dev_info info{};
   rte_device* dev = nullptr;
-  if (rte_eth_dev_info_get(pid, &info) == 0) dev = info.device;
+  bool ring = false;
+  char name[RTE_ETH_NAME_MAX_LEN] = {};
+  if (rte_eth_dev_info_get(pid, &info) == 0) {
+    dev = info.device;
+    ring = info.driver_name != nullptr && std::strcmp(info.driver_name, "net_ring") == 0;
+  }
+  rte_eth_dev_get_name_by_port(pid, name);
   rte_eth_dev_stop(pid);
   rte_eth_dev_close(pid);
   if (dev != nullptr) {
     int rc = rte_dev_remove(dev);
     if (rc != 0) spdlog::warn("ethdev {}: rte_dev_remove: {}", pid, Errno(rc));
+  }
+  if (ring) {
+    // net_ring created 16 rings named after the device and frees only those
+    // of the queues that were set up; the rest are this device's too.
+    for (unsigned i = 0; i < kRingsPerDevice; ++i)
+      rte_ring_free(rte_ring_lookup(("ETH_RXTX" + std::to_string(i) + "_" + name).c_str()));
   }
 }
 

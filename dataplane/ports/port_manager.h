@@ -44,6 +44,8 @@ class PortManager {
   // `mtu` 0 leaves the device's default.
   bool Configure(uint16_t port_id, const std::string& vhost_socket, uint16_t mtu, PortQueues* q,
                  std::string* error);
+  // A ring device name no device or ring uses yet.
+  static std::string NewRingName();
 
   rte_mempool* pool_;
   uint16_t workers_;

@@ -5,6 +5,7 @@
 #include <rte_malloc.h>
 #include <rte_mbuf.h>
 #include <rte_rcu_qsbr.h>
+#include <rte_ring.h>
 #include <rte_vhost.h>
 
 #include <cstdlib>
@@ -71,6 +72,65 @@ TEST(PortManager, VhostPortWithholdsSegmentationFeatures) {
   pm.Remove(q->port_id);
   std::remove(sock.c_str());
   rmdir(dir);
+}
+
+v1::Port MakePort(const std::string& name, v1::PortKind kind, const std::string& devargs = "") {
+  v1::Port p;
+  p.set_name(name);
+  p.set_kind(kind);
+  p.set_devargs(devargs);
+  return p;
+}
+
+// The ethdev `name` is still the one it was (`pid`), configured, and (when
+// `sends`: it has somewhere to send to) takes a frame to send.
+void ExpectAlive(const std::string& name, uint16_t pid, bool sends = true) {
+  uint16_t now = 0;
+  ASSERT_EQ(rte_eth_dev_get_port_by_name(name.c_str(), &now), 0) << name << " is gone";
+  EXPECT_EQ(now, pid);
+  rte_eth_dev_info info{};
+  ASSERT_EQ(rte_eth_dev_info_get(pid, &info), 0);
+  EXPECT_EQ(info.nb_tx_queues, 1u) << name << " lost its configuration";
+  if (!sends) return;
+  rte_mbuf* m = rte_pktmbuf_alloc(Pool());
+  ASSERT_NE(m, nullptr);
+  rte_pktmbuf_append(m, 60);
+  // A stopped port refuses the burst (or the PMD is gone): the mbuf stays ours.
+  uint16_t sent = rte_eth_tx_burst(pid, 0, &m, 1);
+  if (sent == 0) rte_pktmbuf_free(m);
+  EXPECT_EQ(sent, 1) << name << " no longer transmits";
+}
+
+// Two ring ports whose names have the same 32-bit FNV-1a hash (0x6fbed7e2),
+// which used to be their device names: each gets a device of its own.
+TEST(PortManager, RingPortsNeverShareADevice) {
+  PortManager pm(Pool(), 1, &Vhost());
+  std::string error;
+  auto a = pm.Add(MakePort("r66999", v1::PORT_KIND_RING), &error);
+  ASSERT_TRUE(a.has_value()) << error;
+  auto b = pm.Add(MakePort("r916676", v1::PORT_KIND_RING), &error);
+  ASSERT_TRUE(b.has_value()) << error;
+  EXPECT_NE(a->port_id, b->port_id);
+  char name_a[RTE_ETH_NAME_MAX_LEN], name_b[RTE_ETH_NAME_MAX_LEN];
+  ASSERT_EQ(rte_eth_dev_get_name_by_port(a->port_id, name_a), 0);
+  ASSERT_EQ(rte_eth_dev_get_name_by_port(b->port_id, name_b), 0);
+  EXPECT_STRNE(name_a, name_b);
+  ExpectAlive(name_a, a->port_id);
+  ExpectAlive(name_b, b->port_id);
+
+  // Removed and added again: a fresh device, not the old rings; the old
+  // device's rings are gone, all 16 of them (net_ring frees only those of
+  // the queues that were set up).
+  pm.Remove(a->port_id);
+  for (int i = 0; i < 16; ++i) {
+    const std::string ring = "ETH_RXTX" + std::to_string(i) + "_" + name_a;
+    EXPECT_EQ(rte_ring_lookup(ring.c_str()), nullptr) << ring;
+  }
+  auto again = pm.Add(MakePort("r66999", v1::PORT_KIND_RING), &error);
+  ASSERT_TRUE(again.has_value()) << error;
+  ExpectAlive(name_b, b->port_id);
+  pm.Remove(again->port_id);
+  pm.Remove(b->port_id);
 }
 
 TEST(PortManager, WithheldFeatureBits) {
