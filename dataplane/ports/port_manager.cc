@@ -187,16 +187,58 @@ std::optional<PortQueues> PortManager::Add(const v1::Port& port, std::string* er
     *error = spec.error;
     return std::nullopt;
   }
+  // Nothing another port has: its name, its device, what its device is.
+  for (const auto& [pid, o] : owned_) {
+    if (o.port == port.name()) {
+      *error = "port.name: port '" + o.port + "' already has a device (ethdev " +
+               std::to_string(pid) + ")";
+      return std::nullopt;
+    }
+    if (o.device == spec.name) {
+      *error = "port.devargs: device " + spec.name + " is already used by port '" + o.port + "'";
+      return std::nullopt;
+    }
+    for (const auto& mine : spec.identity) {
+      for (const auto& theirs : o.identity) {
+        if (mine.what == theirs.what) {
+          *error = mine.field + ": " + mine.what + " is already used by port '" + o.port + "'";
+          return std::nullopt;
+        }
+      }
+    }
+  }
+  // A device of that name that no port owns (given to EAL at start, say) is
+  // not ours either.
+  uint16_t pid = 0;
+  if (rte_eth_dev_get_port_by_name(spec.name.c_str(), &pid) == 0) {
+    *error = "port.devargs: device " + spec.name + " already exists (ethdev " +
+             std::to_string(pid) + ") and is not this port's";
+    return std::nullopt;
+  }
   if (port.kind() == v1::PORT_KIND_VHOST_SERVER && !ClaimVhostSocket(port.socket(), error))
     return std::nullopt;
   int rc = rte_dev_probe(spec.devargs.c_str());
-  if (rc != 0 && rc != -EEXIST) {
+  if (rc == -EEXIST) {
+    // Probed before, by someone else: not to be configured, let alone closed.
+    *error = "port.devargs: device " + spec.name + " already exists and is not this port's";
+    return std::nullopt;
+  }
+  if (rc != 0) {
     *error = "cannot create device '" + spec.devargs + "': " + Errno(rc);
     return std::nullopt;
   }
-  uint16_t pid = 0;
+  // The device is this call's from here on, and so is undoing it.
+  const char* bus = port.kind() == v1::PORT_KIND_PCI ? "pci" : "vdev";
   if (rte_eth_dev_get_port_by_name(spec.name.c_str(), &pid) != 0) {
     *error = "device '" + spec.name + "' has no ethdev port";
+    rc = rte_eal_hotplug_remove(bus, spec.name.c_str());
+    if (rc != 0) spdlog::warn("device {}: rte_eal_hotplug_remove: {}", spec.name, Errno(rc));
+    return std::nullopt;
+  }
+  if (auto it = owned_.find(pid); it != owned_.end()) {
+    // Cannot happen (a new device has a new name, hence a new ethdev); if
+    // it did, the ethdev is a live port's: leave it.
+    *error = "ethdev " + std::to_string(pid) + " is already used by port '" + it->second.port + "'";
     return std::nullopt;
   }
   PortQueues q{};
@@ -208,16 +250,26 @@ std::optional<PortQueues> PortManager::Add(const v1::Port& port, std::string* er
   // socket, so no attach is missed.
   if ((vhost && !vhost_->Track(pid, error)) ||
       !Configure(pid, vhost ? port.socket() : std::string(), mtu, &q, error)) {
-    Remove(pid);
+    // Created above and never published: no worker can be polling it.
+    Destroy(pid);
     return std::nullopt;
   }
   if (vhost) vhost_->Refresh(pid);
+  owned_[pid] = Owned{port.name(), spec.name, spec.identity};
   spdlog::info("port {}: ethdev {} up ({} rx, {} tx queues) from '{}'", port.name(), pid,
                q.rx_queues, q.tx_queues, spec.devargs);
   return q;
 }
 
 void PortManager::Remove(uint16_t pid) {
+  if (owned_.erase(pid) == 0) {
+    spdlog::warn("ethdev {}: not created by the port manager, not removed", pid);
+    return;
+  }
+  Destroy(pid);
+}
+
+void PortManager::Destroy(uint16_t pid) {
   vhost_->Untrack(pid);  // a no-op for ports that are not vhost-user
   rte_eth_dev_info info{};
   rte_device* dev = nullptr;
