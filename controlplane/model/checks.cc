@@ -1,5 +1,6 @@
 #include "model/checks.h"
 
+#include <optional>
 #include <set>
 
 #include <fmt/ranges.h>
@@ -89,14 +90,23 @@ Status CheckTenantRefs(const DesiredState& state, const pb::Port& port) {
   return {};
 }
 
+// The device a port is must be no other port's: its name, its kernel
+// interface, its vhost socket (two spellings of one path are one socket),
+// its PCI address (likewise). vdev names come from port names, so they are
+// unique too.
 Status CheckUnique(const DesiredState& state, const pb::Port& port) {
   if (state.ports.count(port.name())) return AlreadyExists("port.name: port '{}' already exists", port.name());
+  const std::string socket = port.socket().empty() ? std::string() : NormalizePath(port.socket());
+  const std::optional<std::string> pci = PciAddressOf(port);
   for (const auto& [name, p] : state.ports) {
     if (!port.iface().empty() && p.iface() == port.iface()) {
       return AlreadyExists("port.iface: interface '{}' is already used by port '{}'", port.iface(), name);
     }
-    if (!port.socket().empty() && p.socket() == port.socket()) {
+    if (!socket.empty() && !p.socket().empty() && NormalizePath(p.socket()) == socket) {
       return AlreadyExists("port.socket: socket '{}' is already used by port '{}'", port.socket(), name);
+    }
+    if (pci && PciAddressOf(p) == pci) {
+      return AlreadyExists("port.devargs: PCI address {} is already used by port '{}'", *pci, name);
     }
   }
   return {};

@@ -23,9 +23,10 @@ Status PrepareTenantUpdate(const DesiredState& state, pb::Tenant& tenant);
 // NOT_FOUND if absent; FAILED_PRECONDITION naming the ports that still use it.
 Status CheckTenantDelete(const DesiredState& state, const std::string& name);
 
-// Normalizes and validates `port` for creation: referenced tenants exist,
-// name/iface/socket unique, kernel interface (af_packet, af_xdp) and netns
-// (tap) exist.
+// Normalizes and validates `port` for creation: referenced tenants exist;
+// name, iface, socket and PCI address unique (ALREADY_EXISTS naming the
+// port that has it); kernel interface (af_packet, af_xdp) and netns (tap)
+// exist.
 Status PreparePortCreate(const DesiredState& state, const Kernel& kernel, pb::Port& port);
 
 // Normalizes and validates `port` as the new configuration of the existing

@@ -1,6 +1,7 @@
 #include "ports/devargs.h"
 
 #include <cstdio>
+#include <string_view>
 
 namespace switchyard {
 
@@ -26,13 +27,43 @@ bool HasUnsupportedVhostArg(const std::string& devargs, std::string* which) {
   return false;
 }
 
-// A short name that stands for `name`: FNV-1a, 32 bits, hex.
-std::string ShortId(const std::string& name) {
-  uint32_t h = 2166136261u;
-  for (unsigned char c : name) h = (h ^ c) * 16777619u;
-  char buf[9];
-  std::snprintf(buf, sizeof(buf), "%08x", h);
-  return buf;
+// True if one of the comma-separated `key=value` arguments has key `key`.
+bool HasKey(const std::string& devargs, const std::string& key) {
+  size_t start = 0;
+  while (start <= devargs.size()) {
+    size_t end = devargs.find(',', start);
+    if (end == std::string::npos) end = devargs.size();
+    std::string_view arg(devargs.data() + start, end - start);
+    if (arg.substr(0, arg.find('=')) == key) return true;
+    start = end + 1;
+  }
+  return false;
+}
+
+bool IsHex(char c) {
+  return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
+}
+
+// `text` is `min`..`max` hex digits; their value in `*out`.
+bool ParseHex(std::string_view text, size_t min, size_t max, uint32_t* out) {
+  if (text.size() < min || text.size() > max) return false;
+  uint32_t v = 0;
+  for (char c : text) {
+    if (!IsHex(c)) return false;
+    v = v * 16 + static_cast<uint32_t>(c <= '9' ? c - '0' : (c | 0x20) - 'a' + 10);
+  }
+  *out = v;
+  return true;
+}
+
+bool ValidPortName(const std::string& name) {
+  if (name.empty() || name.size() > 32) return false;
+  for (char c : name) {
+    bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+              c == '_' || c == '.' || c == '-';
+    if (!ok) return false;
+  }
+  return true;
 }
 
 std::string WithExtra(std::string base, const std::string& extra) {
@@ -42,10 +73,24 @@ std::string WithExtra(std::string base, const std::string& extra) {
 
 }  // namespace
 
-DeviceSpec BuildDeviceSpec(const v1::Port& p) {
+DeviceSpec BuildDeviceSpec(const v1::Port& p, const std::string& ring_name) {
   DeviceSpec d;
-  // vdev names must be unique per process; the port name is.
+  // The name goes into device names and arguments: what controld allows,
+  // checked again here.
+  if (!ValidPortName(p.name())) {
+    d.error = "port.name: must be 1..32 characters of [A-Za-z0-9_.-], got '" + p.name() + "'";
+    return d;
+  }
+  // vdev names must be unique per process: the driver's name and the port's
+  // (unique) name, at most 13 + 1 + 32 characters, within DPDK's 63.
   auto vdev = [&](const char* driver) { return std::string(driver) + "_" + p.name(); };
+  // Where the port's fields say which interface or socket the device is,
+  // devargs must not say otherwise.
+  auto own_iface = [&](const char* from) {
+    if (!HasKey(p.devargs(), "iface")) return true;
+    d.error = std::string("port.devargs: 'iface=' is not accepted here; the device's ") + from;
+    return false;
+  };
   switch (p.kind()) {
     case v1::PORT_KIND_VHOST_SERVER:
     case v1::PORT_KIND_VHOST_CLIENT: {
@@ -59,16 +104,20 @@ DeviceSpec BuildDeviceSpec(const v1::Port& p) {
                   "' is not supported (the switch does not segment or complete checksums)";
         return d;
       }
+      if (!own_iface("socket is port.socket")) return d;
       d.name = vdev("net_vhost");
       std::string client = p.kind() == v1::PORT_KIND_VHOST_CLIENT ? "1" : "0";
       d.devargs = WithExtra(d.name + ",iface=" + p.socket() + ",queues=1,client=" + client,
                             p.devargs());
+      d.identity.push_back({"port.socket", "socket " + NormalizePath(p.socket())});
       return d;
     }
     case v1::PORT_KIND_TAP: {
+      if (!own_iface("interface is port.iface")) return d;
       std::string iface = p.iface().empty() ? p.name() : p.iface();
       d.name = vdev("net_tap");
       d.devargs = WithExtra(d.name + ",iface=" + iface, p.devargs());
+      d.identity.push_back({"port.iface", "interface " + iface});
       return d;
     }
     case v1::PORT_KIND_AF_PACKET:
@@ -77,10 +126,12 @@ DeviceSpec BuildDeviceSpec(const v1::Port& p) {
         d.error = "port.iface: required for af_packet and af_xdp ports";
         return d;
       }
+      if (!own_iface("interface is port.iface")) return d;
       bool xdp = p.kind() == v1::PORT_KIND_AF_XDP;
       d.name = vdev(xdp ? "net_af_xdp" : "net_af_packet");
       d.devargs = WithExtra(d.name + ",iface=" + p.iface(),
                             p.devargs());
+      d.identity.push_back({"port.iface", "interface " + p.iface()});
       return d;
     }
     case v1::PORT_KIND_PCAP:
@@ -92,10 +143,18 @@ DeviceSpec BuildDeviceSpec(const v1::Port& p) {
       d.devargs = d.name + "," + p.devargs();
       return d;
     case v1::PORT_KIND_RING:
-      // net_ring names its rings after the device and fails past ~17
-      // characters: a short stand-in for the port name.
-      d.name = "net_ring_" + ShortId(p.name());
-      d.devargs = WithExtra(d.name, p.devargs());
+      // net_ring's arguments create devices of other names or attach to
+      // other devices' rings (nodeaction=, internal=).
+      if (!p.devargs().empty()) {
+        d.error = "port.devargs: ring ports take no arguments";
+        return d;
+      }
+      if (ring_name.empty()) {
+        d.error = "ring port without an allocated device name";
+        return d;
+      }
+      d.name = ring_name;
+      d.devargs = d.name;
       return d;
     case v1::PORT_KIND_NULL:
       d.name = vdev("net_null");
@@ -106,14 +165,78 @@ DeviceSpec BuildDeviceSpec(const v1::Port& p) {
         d.error = "port.devargs: pci ports need a PCI address (e.g. 0000:01:00.0)";
         return d;
       }
-      d.devargs = p.devargs();
-      d.name = p.devargs().substr(0, p.devargs().find(','));
+      const std::string first = p.devargs().substr(0, p.devargs().find(','));
+      auto addr = CanonicalPciAddress(first);
+      if (!addr) {
+        d.error = "port.devargs: pci ports take a PCI address like 0000:01:00.0 (then its "
+                  "arguments), got '" + first + "'";
+        if (first.rfind("net_", 0) == 0 || first.rfind("eth_", 0) == 0)
+          d.error += ", which names a virtual device";
+        return d;
+      }
+      d.name = *addr;
+      d.devargs = *addr + p.devargs().substr(first.size());
+      d.identity.push_back({"port.devargs", "PCI address " + *addr});
       return d;
     }
     default:
       d.error = "port.kind: unsupported kind " + std::to_string(p.kind());
       return d;
   }
+}
+
+std::string RingDeviceName(uint32_t serial) {
+  char buf[9];
+  std::snprintf(buf, sizeof(buf), "%08x", serial);
+  return std::string("net_ring_") + buf;
+}
+
+std::optional<std::string> CanonicalPciAddress(std::string_view text) {
+  // [domain:]bus:device.function: 4..8, 2, 2 and 1 hex digits.
+  uint32_t domain = 0, bus = 0, dev = 0, fn = 0;
+  size_t dot = text.rfind('.');
+  if (dot == std::string_view::npos) return std::nullopt;
+  std::string_view head = text.substr(0, dot);
+  size_t colon = head.rfind(':');
+  if (colon == std::string_view::npos) return std::nullopt;
+  std::string_view dom_bus = head.substr(0, colon);
+  size_t colon2 = dom_bus.rfind(':');
+  if (colon2 != std::string_view::npos) {
+    if (!ParseHex(dom_bus.substr(0, colon2), 4, 8, &domain)) return std::nullopt;
+    dom_bus = dom_bus.substr(colon2 + 1);
+  }
+  if (!ParseHex(dom_bus, 2, 2, &bus) || !ParseHex(head.substr(colon + 1), 2, 2, &dev) ||
+      dev > 0x1f || !ParseHex(text.substr(dot + 1), 1, 1, &fn) || fn > 7)
+    return std::nullopt;
+  char buf[32];
+  std::snprintf(buf, sizeof(buf), "%04x:%02x:%02x.%x", domain, bus, dev, fn);
+  return std::string(buf);
+}
+
+std::string NormalizePath(std::string_view path) {
+  std::vector<std::string_view> parts;
+  size_t start = 0;
+  while (start <= path.size()) {
+    size_t end = path.find('/', start);
+    if (end == std::string_view::npos) end = path.size();
+    std::string_view part = path.substr(start, end - start);
+    if (part == "..") {
+      if (!parts.empty() && parts.back() != "..") {
+        parts.pop_back();
+      } else if (path.empty() || path.front() != '/') {
+        parts.push_back(part);  // a relative path may start above its base
+      }
+    } else if (!part.empty() && part != ".") {
+      parts.push_back(part);
+    }
+    start = end + 1;
+  }
+  std::string out = !path.empty() && path.front() == '/' ? "/" : "";
+  for (size_t i = 0; i < parts.size(); ++i) {
+    if (i > 0) out += '/';
+    out += parts[i];
+  }
+  return out.empty() ? "." : out;
 }
 
 uint64_t VhostFeaturesWithheld() {

@@ -3,19 +3,50 @@
 // kind's string is unit-tested. Runs on control threads.
 
 #include <cstdint>
+#include <optional>
 #include <string>
+#include <string_view>
+#include <vector>
 
 #include "switchyard/v1/types.pb.h"
 
 namespace switchyard {
 
-struct DeviceSpec {
-  std::string devargs;  // what rte_dev_probe() takes ("net_tap_x,iface=x" or a PCI address)
-  std::string name;     // the ethdev name to look the port up by afterwards
-  std::string error;    // non-empty: the port cannot be built, and why
+// Something that makes a port's device that device and no other: no two
+// ports may share one (see PortManager::Add).
+struct DeviceIdentity {
+  std::string field;  // the Port field it comes from: "port.iface"
+  std::string what;   // "interface vm1", "socket /run/vm1.sock", "PCI address 0000:01:00.0"
 };
 
-DeviceSpec BuildDeviceSpec(const v1::Port& port);
+struct DeviceSpec {
+  std::string devargs;  // what rte_dev_probe() takes ("net_tap_x,iface=x" or a PCI address)
+  std::string name;     // the device (and ethdev) name: "net_tap_x", "0000:01:00.0"
+  std::string error;    // non-empty: the port cannot be built, and why
+  std::vector<DeviceIdentity> identity;
+};
+
+// `ring_name`: for a ring port, the device name the port manager allocated
+// for it (RingDeviceName); ignored for every other kind. Vdev names of the
+// other kinds are the driver and the port name ("net_tap_" + name), so two
+// ports never share one.
+DeviceSpec BuildDeviceSpec(const v1::Port& port, const std::string& ring_name = {});
+
+// The device name of the `serial`th ring device: "net_ring_" and 8 hex
+// digits. net_ring names 16 rings "ETH_RXTX<i>_<device>" within DPDK's 28
+// characters for a ring name, so a ring device name has at most 17
+// characters: too few to stand for a 32-character port name. The port
+// manager numbers ring devices instead, and skips names already taken.
+std::string RingDeviceName(uint32_t serial);
+
+// "0000:01:00.0" for a PCI address written "0000:01:00.0" or "01:00.0"
+// (hex digits in either case); nullopt for anything else, a vdev name
+// ("net_tap_vm1") among them.
+std::optional<std::string> CanonicalPciAddress(std::string_view text);
+
+// A path with "//", "/./" and "/x/.." folded away, so that two spellings of
+// one socket path compare equal.
+std::string NormalizePath(std::string_view path);
 
 // The virtio-net features a vhost port must not offer to the guest: those
 // that let the guest hand over segmentation (the switch never segments).

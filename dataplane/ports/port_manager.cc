@@ -6,12 +6,14 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cerrno>
 #include <cstring>
 
 #include <rte_dev.h>
 #include <rte_ethdev.h>
 #include <rte_errno.h>
+#include <rte_ring.h>
 #include <rte_vhost.h>
 #include <spdlog/spdlog.h>
 
@@ -24,6 +26,9 @@ namespace {
 
 constexpr uint16_t kRxDesc = 1024;
 constexpr uint16_t kTxDesc = 1024;
+// net_ring creates this many rings per device, "ETH_RXTX<i>_<device>"
+// (RTE_PMD_RING_MAX_RX_RINGS, not in its public header).
+constexpr unsigned kRingsPerDevice = 16;
 
 std::string Errno(int rc) { return rte_strerror(rc < 0 ? -rc : rc); }
 
@@ -159,22 +164,81 @@ bool PortManager::Configure(uint16_t pid, const std::string& vhost_socket, uint1
   return true;
 }
 
+std::string PortManager::NewRingName() {
+  // Numbered, never reused by this process; a name that an ethdev or a
+  // ring already has (made outside the port manager) is skipped.
+  static std::atomic<uint32_t> next{0};
+  std::string name;
+  for (int tries = 0; tries < 1024; ++tries) {
+    name = RingDeviceName(next.fetch_add(1));
+    uint16_t pid = 0;
+    bool taken = rte_eth_dev_get_port_by_name(name.c_str(), &pid) == 0;
+    for (unsigned i = 0; i < kRingsPerDevice && !taken; ++i)
+      taken = rte_ring_lookup(("ETH_RXTX" + std::to_string(i) + "_" + name).c_str()) != nullptr;
+    if (!taken) break;
+  }
+  return name;
+}
+
 std::optional<PortQueues> PortManager::Add(const v1::Port& port, std::string* error) {
-  DeviceSpec spec = BuildDeviceSpec(port);
+  const bool ring = port.kind() == v1::PORT_KIND_RING;
+  DeviceSpec spec = BuildDeviceSpec(port, ring ? NewRingName() : std::string());
   if (!spec.error.empty()) {
     *error = spec.error;
+    return std::nullopt;
+  }
+  // Nothing another port has: its name, its device, what its device is.
+  for (const auto& [pid, o] : owned_) {
+    if (o.port == port.name()) {
+      *error = "port.name: port '" + o.port + "' already has a device (ethdev " +
+               std::to_string(pid) + ")";
+      return std::nullopt;
+    }
+    if (o.device == spec.name) {
+      *error = "port.devargs: device " + spec.name + " is already used by port '" + o.port + "'";
+      return std::nullopt;
+    }
+    for (const auto& mine : spec.identity) {
+      for (const auto& theirs : o.identity) {
+        if (mine.what == theirs.what) {
+          *error = mine.field + ": " + mine.what + " is already used by port '" + o.port + "'";
+          return std::nullopt;
+        }
+      }
+    }
+  }
+  // A device of that name that no port owns (given to EAL at start, say) is
+  // not ours either.
+  uint16_t pid = 0;
+  if (rte_eth_dev_get_port_by_name(spec.name.c_str(), &pid) == 0) {
+    *error = "port.devargs: device " + spec.name + " already exists (ethdev " +
+             std::to_string(pid) + ") and is not this port's";
     return std::nullopt;
   }
   if (port.kind() == v1::PORT_KIND_VHOST_SERVER && !ClaimVhostSocket(port.socket(), error))
     return std::nullopt;
   int rc = rte_dev_probe(spec.devargs.c_str());
-  if (rc != 0 && rc != -EEXIST) {
+  if (rc == -EEXIST) {
+    // Probed before, by someone else: not to be configured, let alone closed.
+    *error = "port.devargs: device " + spec.name + " already exists and is not this port's";
+    return std::nullopt;
+  }
+  if (rc != 0) {
     *error = "cannot create device '" + spec.devargs + "': " + Errno(rc);
     return std::nullopt;
   }
-  uint16_t pid = 0;
+  // The device is this call's from here on, and so is undoing it.
+  const char* bus = port.kind() == v1::PORT_KIND_PCI ? "pci" : "vdev";
   if (rte_eth_dev_get_port_by_name(spec.name.c_str(), &pid) != 0) {
     *error = "device '" + spec.name + "' has no ethdev port";
+    rc = rte_eal_hotplug_remove(bus, spec.name.c_str());
+    if (rc != 0) spdlog::warn("device {}: rte_eal_hotplug_remove: {}", spec.name, Errno(rc));
+    return std::nullopt;
+  }
+  if (auto it = owned_.find(pid); it != owned_.end()) {
+    // Cannot happen (a new device has a new name, hence a new ethdev); if
+    // it did, the ethdev is a live port's: leave it.
+    *error = "ethdev " + std::to_string(pid) + " is already used by port '" + it->second.port + "'";
     return std::nullopt;
   }
   PortQueues q{};
@@ -186,25 +250,47 @@ std::optional<PortQueues> PortManager::Add(const v1::Port& port, std::string* er
   // socket, so no attach is missed.
   if ((vhost && !vhost_->Track(pid, error)) ||
       !Configure(pid, vhost ? port.socket() : std::string(), mtu, &q, error)) {
-    Remove(pid);
+    // Created above and never published: no worker can be polling it.
+    Destroy(pid);
     return std::nullopt;
   }
   if (vhost) vhost_->Refresh(pid);
+  owned_[pid] = Owned{port.name(), spec.name, spec.identity};
   spdlog::info("port {}: ethdev {} up ({} rx, {} tx queues) from '{}'", port.name(), pid,
                q.rx_queues, q.tx_queues, spec.devargs);
   return q;
 }
 
 void PortManager::Remove(uint16_t pid) {
+  if (owned_.erase(pid) == 0) {
+    spdlog::warn("ethdev {}: not created by the port manager, not removed", pid);
+    return;
+  }
+  Destroy(pid);
+}
+
+void PortManager::Destroy(uint16_t pid) {
   vhost_->Untrack(pid);  // a no-op for ports that are not vhost-user
   rte_eth_dev_info info{};
   rte_device* dev = nullptr;
-  if (rte_eth_dev_info_get(pid, &info) == 0) dev = info.device;
+  bool ring = false;
+  char name[RTE_ETH_NAME_MAX_LEN] = {};
+  if (rte_eth_dev_info_get(pid, &info) == 0) {
+    dev = info.device;
+    ring = info.driver_name != nullptr && std::strcmp(info.driver_name, "net_ring") == 0;
+  }
+  rte_eth_dev_get_name_by_port(pid, name);
   rte_eth_dev_stop(pid);
   rte_eth_dev_close(pid);
   if (dev != nullptr) {
     int rc = rte_dev_remove(dev);
     if (rc != 0) spdlog::warn("ethdev {}: rte_dev_remove: {}", pid, Errno(rc));
+  }
+  if (ring) {
+    // net_ring created 16 rings named after the device and frees only those
+    // of the queues that were set up; the rest are this device's too.
+    for (unsigned i = 0; i < kRingsPerDevice; ++i)
+      rte_ring_free(rte_ring_lookup(("ETH_RXTX" + std::to_string(i) + "_" + name).c_str()));
   }
 }
 

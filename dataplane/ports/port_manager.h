@@ -5,9 +5,12 @@
 // Control threads only, one at a time (the Dataplane serialises calls).
 
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
+#include <vector>
 
+#include "ports/devargs.h"
 #include "switchyard/v1/types.pb.h"
 
 struct rte_mempool;
@@ -29,11 +32,20 @@ class PortManager {
   PortManager(rte_mempool* pool, uint16_t workers, VhostDevices* vhost)
       : pool_(pool), workers_(workers), vhost_(vhost) {}
 
-  // Probe, configure and start the device for `port`. On failure returns
+  // Probe, configure and start a new device for `port`. On failure returns
   // nullopt with `*error` saying why, and leaves no device behind.
+  //
+  // Add creates its device or fails: it refuses a port whose device name or
+  // identity (interface, vhost socket, PCI address: DeviceSpec::identity) is
+  // another port's, a device name that exists already (whoever made it),
+  // and a probe that finds the device there (-EEXIST). Its failure path
+  // only ever stops and removes the device this call created, which no
+  // published snapshot can reference: devices referenced by a snapshot are
+  // the ones added and not yet removed, and those are never touched.
   std::optional<PortQueues> Add(const v1::Port& port, std::string* error);
-  // Stop, close and detach. The caller has already made sure no worker
-  // polls or transmits on the port (RCU grace period).
+  // Stop, close and detach a device Add created (any other port id is left
+  // alone). The caller has already made sure no worker polls or transmits on
+  // the port (a snapshot without it published, RCU grace period).
   void Remove(uint16_t port_id);
   v1::PortStatus Status(uint16_t port_id) const;
   v1::LinkState Link(uint16_t port_id) const;
@@ -45,9 +57,21 @@ class PortManager {
   bool Configure(uint16_t port_id, const std::string& vhost_socket, uint16_t mtu, PortQueues* q,
                  std::string* error);
 
+  // Stop, close and detach `port_id`, a device this manager created.
+  void Destroy(uint16_t port_id);
+  // A ring device name no device or ring uses yet.
+  static std::string NewRingName();
+
+  struct Owned {
+    std::string port;    // the port's name
+    std::string device;  // the device's name
+    std::vector<DeviceIdentity> identity;
+  };
+
   rte_mempool* pool_;
   uint16_t workers_;
   VhostDevices* vhost_;
+  std::map<uint16_t, Owned> owned_;  // devices Add created and Remove has not removed
 };
 
 }  // namespace switchyard

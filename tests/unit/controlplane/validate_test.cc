@@ -206,6 +206,73 @@ TEST(ValidatePort, TapRules) {
   }
 }
 
+// A pci port is a PCI address and its arguments, never a vdev: "--kind pci
+// --devargs net_tap_f1" took over the live tap port f1.
+TEST(ValidatePort, PciDevargsMustBeAPciAddress) {
+  pb::Port p;
+  p.set_name("evil");
+  p.set_kind(pb::PORT_KIND_PCI);
+  p.set_role(pb::PORT_ROLE_ACCESS);
+  p.set_tenant("blue");
+  for (const char* bad : {"net_tap_f1", "net_ring_6fbed7e2", "eth_null0,size=64", "net_null0", "eth0",
+                          "0000:01:00", "0000:01:20.0", "pci:0000:01:00.0", ",0000:01:00.0"}) {
+    p.set_devargs(bad);
+    Status st = ValidatePort(p);
+    EXPECT_EQ(st.code(), StatusCode::INVALID_ARGUMENT) << bad << ": " << st.message();
+    EXPECT_NE(st.message().find("port.devargs: pci ports take a PCI address"), std::string::npos)
+        << bad << ": " << st.message();
+  }
+  p.set_devargs("net_tap_f1");
+  EXPECT_EQ(ValidatePort(p).message(),
+            "port.devargs: pci ports take a PCI address like 0000:01:00.0 (then its arguments), got "
+            "'net_tap_f1', which names a virtual device");
+  for (const char* good : {"0000:01:00.0", "01:00.0", "0000:AF:1f.7,rxq_pkt_pad_en=1"}) {
+    p.set_devargs(good);
+    EXPECT_TRUE(ValidatePort(p).ok()) << good << ": " << ValidatePort(p).message();
+  }
+}
+
+// Devargs cannot point a device somewhere else than its port's fields say.
+TEST(ValidatePort, DevargsCannotNameAnotherDevice) {
+  const Case cases[] = {
+      {"iface= on vhost", [](pb::Port& p) { p.set_devargs("iface=/run/other.sock"); },
+       StatusCode::INVALID_ARGUMENT, "port.devargs"},
+      {"iface= on tap",
+       [](pb::Port& p) {
+         p.set_kind(pb::PORT_KIND_TAP);
+         p.clear_socket();
+         p.set_devargs("remote=eth0,iface=f1");
+       },
+       StatusCode::INVALID_ARGUMENT, "port.devargs"},
+      {"iface= on af_packet",
+       [](pb::Port& p) {
+         p.set_kind(pb::PORT_KIND_AF_PACKET);
+         p.clear_socket();
+         p.set_iface("eth0");
+         p.set_devargs("iface=eth1");
+       },
+       StatusCode::INVALID_ARGUMENT, "port.devargs"},
+      {"ring arguments",
+       [](pb::Port& p) {
+         p.set_kind(pb::PORT_KIND_RING);
+         p.clear_socket();
+         p.set_devargs("nodeaction=net_ring_x:0:ATTACH");
+       },
+       StatusCode::INVALID_ARGUMENT, "port.devargs"},
+  };
+  for (const auto& c : cases) {
+    pb::Port p = AccessPort();
+    c.mutate(p);
+    NormalizePort(p);
+    Status st = ValidatePort(p);
+    EXPECT_EQ(st.code(), c.code) << c.label << ": " << st.message();
+    EXPECT_NE(st.message().find(c.field + ":"), std::string::npos) << c.label << ": " << st.message();
+  }
+  pb::Port ok = AccessPort();
+  ok.set_devargs("iommu-support=1");
+  EXPECT_TRUE(ValidatePort(ok).ok()) << ValidatePort(ok).message();
+}
+
 TEST(ValidatePort, MessageNamesFieldAndValue) {
   pb::Port p = AccessPort();
   p.set_access_vlan(5000);
@@ -348,6 +415,41 @@ TEST_F(ChecksTest, PortCrossObjectRules) {
   raw.set_role(pb::PORT_ROLE_UPLINK);
   EXPECT_TRUE(PreparePortCreate(state_, kernel_, raw).ok());
   EXPECT_EQ(CheckPortDelete(state_, "nope").code(), StatusCode::NOT_FOUND);
+}
+
+// One device, one port: a PCI address (however it is written) or a vhost
+// socket (however the path is spelled) that another port has is refused,
+// naming the field and that port.
+TEST_F(ChecksTest, DeviceIdentityIsUnique) {
+  pb::Port nic;
+  nic.set_name("nic0");
+  nic.set_kind(pb::PORT_KIND_PCI);
+  nic.set_devargs("01:00.0,rxq_pkt_pad_en=1");
+  nic.set_role(pb::PORT_ROLE_UPLINK);
+  AddPort(nic);
+  AddPort(AccessPort());  // vm1 on /run/vm1.sock
+
+  pb::Port dup = nic;
+  dup.set_name("nic1");
+  for (const char* same : {"0000:01:00.0", "01:00.0", "0000:01:00.0,rxq_pkt_pad_en=0"}) {
+    dup.set_devargs(same);
+    Status st = PreparePortCreate(state_, kernel_, dup);
+    EXPECT_EQ(st.code(), StatusCode::ALREADY_EXISTS) << same << ": " << st.message();
+    EXPECT_EQ(st.message(), "port.devargs: PCI address 0000:01:00.0 is already used by port 'nic0'") << same;
+  }
+  dup.set_devargs("0000:01:00.1");
+  EXPECT_TRUE(PreparePortCreate(state_, kernel_, dup).ok());
+
+  for (const char* same : {"/run//vm1.sock", "/run/./vm1.sock", "/run/x/../vm1.sock"}) {
+    pb::Port vm = AccessPort();
+    vm.set_name("vm2");
+    vm.set_kind(pb::PORT_KIND_VHOST_CLIENT);
+    vm.set_socket(same);
+    Status st = PreparePortCreate(state_, kernel_, vm);
+    EXPECT_EQ(st.code(), StatusCode::ALREADY_EXISTS) << same << ": " << st.message();
+    EXPECT_NE(st.message().find("port.socket:"), std::string::npos) << same << ": " << st.message();
+    EXPECT_NE(st.message().find("'vm1'"), std::string::npos) << same << ": " << st.message();
+  }
 }
 
 }  // namespace

@@ -6,6 +6,7 @@
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+#include <rte_cycles.h>
 #include <rte_eal.h>
 
 #include <memory>
@@ -120,6 +121,71 @@ TEST_F(DataplaneTest, ChangingTheDeviceRecreatesIt) {
   v1::DataplaneState st = dp_->State();
   for (const auto& ps : st.port_status())
     if (ps.name() == "b") EXPECT_THAT(ps.driver(), HasSubstr("null"));
+}
+
+uint64_t RxPackets(Dataplane& dp, const std::string& port) {
+  const v1::Stats st = dp.GetStats(v1::GetStatsRequest());
+  for (const auto& p : st.ports())
+    if (p.port() == port) return p.rx_packets();
+  return 0;
+}
+
+// The dataplane does not rely on controld: a port whose devargs name a
+// running port's device is refused, and the running port keeps its device
+// and its worker. (A pci port on net_tap_f1 used to close f1's device while
+// the worker polled it.) The live port is a null device, whose RX hands the
+// worker frames (all-zero sources, dropped at parse) for as long as it is
+// polled.
+TEST_F(DataplaneTest, APortNamingAnotherPortsDeviceIsRefusedAndTheOtherRuns) {
+  v1::SyncRequest req = Config(3);
+  v1::Port live = RingPort("live", "red");
+  live.set_kind(v1::PORT_KIND_NULL);
+  *req.add_ports() = live;
+  ASSERT_EQ(dp_->Sync(req).port_errors_size(), 0);
+  const uint32_t pid = PortId("live");
+  const uint32_t pid_a = PortId("a");
+
+  v1::ApplyRequest add;
+  add.set_base_generation(3);
+  add.set_generation(4);
+  for (const char* devargs : {"net_null_live", "eth_null_live"}) {
+    v1::Port evil = RingPort(std::string("evil-") + devargs, "red");
+    evil.set_kind(v1::PORT_KIND_PCI);
+    evil.set_devargs(devargs);
+    *add.add_changes()->mutable_upsert_port() = evil;
+  }
+  v1::ApplyReply reply;
+  ASSERT_FALSE(dp_->Apply(add, &reply).has_value());
+  EXPECT_EQ(reply.port_errors_size(), 2);
+  for (const auto& e : reply.port_errors())
+    EXPECT_THAT(e.message(), HasSubstr("port.devargs: pci ports take a PCI address")) << e.port();
+
+  EXPECT_EQ(PortId("live"), pid);
+  EXPECT_EQ(PortId("a"), pid_a);
+  const v1::DataplaneState st = dp_->State();
+  for (const auto& ps : st.port_status()) {
+    if (ps.name() == "live") {
+      EXPECT_EQ(ps.driver(), "net_null");
+    }
+  }
+  const uint64_t before = RxPackets(*dp_, "live");
+  for (int i = 0; i < 200 && RxPackets(*dp_, "live") <= before; ++i) rte_delay_ms(5);
+  EXPECT_GT(RxPackets(*dp_, "live"), before) << "the worker no longer polls the live port";
+}
+
+// Two ring ports whose names share a 32-bit FNV-1a hash (0x6fbed7e2, once
+// their device name) each get a device.
+TEST_F(DataplaneTest, RingPortsWithCollidingNameHashesBothRun) {
+  v1::SyncRequest req = Config(3);
+  *req.add_ports() = RingPort("r66999", "red");
+  *req.add_ports() = RingPort("r916676", "red");
+  v1::SyncReply r = dp_->Sync(req);
+  EXPECT_EQ(r.port_errors_size(), 0) << r.port_errors(0).message();
+  EXPECT_NE(PortId("r66999"), ~0u);
+  EXPECT_NE(PortId("r916676"), ~0u);
+  EXPECT_NE(PortId("r66999"), PortId("r916676"));
+  const v1::DataplaneState st = dp_->State();
+  for (const auto& ps : st.port_status()) EXPECT_EQ(ps.driver(), "net_ring") << ps.name();
 }
 
 // The tracer's hand-off: the worker takes the job, runs the traced stages

@@ -5,7 +5,11 @@
 #include <rte_malloc.h>
 #include <rte_mbuf.h>
 #include <rte_rcu_qsbr.h>
+#include <rte_ring.h>
 #include <rte_vhost.h>
+
+#include <fcntl.h>
+#include <unistd.h>
 
 #include <cstdlib>
 #include <string>
@@ -70,6 +74,188 @@ TEST(PortManager, VhostPortWithholdsSegmentationFeatures) {
 
   pm.Remove(q->port_id);
   std::remove(sock.c_str());
+  rmdir(dir);
+}
+
+v1::Port MakePort(const std::string& name, v1::PortKind kind, const std::string& devargs = "") {
+  v1::Port p;
+  p.set_name(name);
+  p.set_kind(kind);
+  p.set_devargs(devargs);
+  return p;
+}
+
+// The ethdev `name` is still the one it was (`pid`), configured, and (when
+// `sends`: it has somewhere to send to) takes a frame to send.
+void ExpectAlive(const std::string& name, uint16_t pid, bool sends = true) {
+  uint16_t now = 0;
+  ASSERT_EQ(rte_eth_dev_get_port_by_name(name.c_str(), &now), 0) << name << " is gone";
+  EXPECT_EQ(now, pid);
+  rte_eth_dev_info info{};
+  ASSERT_EQ(rte_eth_dev_info_get(pid, &info), 0);
+  EXPECT_EQ(info.nb_tx_queues, 1u) << name << " lost its configuration";
+  if (!sends) return;
+  rte_mbuf* m = rte_pktmbuf_alloc(Pool());
+  ASSERT_NE(m, nullptr);
+  rte_pktmbuf_append(m, 60);
+  // A stopped port refuses the burst (or the PMD is gone): the mbuf stays ours.
+  uint16_t sent = rte_eth_tx_burst(pid, 0, &m, 1);
+  if (sent == 0) rte_pktmbuf_free(m);
+  EXPECT_EQ(sent, 1) << name << " no longer transmits";
+}
+
+bool CanMakeTaps() {
+  if (geteuid() != 0) return false;
+  int fd = open("/dev/net/tun", O_RDWR);
+  if (fd < 0) return false;
+  close(fd);
+  return true;
+}
+
+// The reported failure: a pci port whose devargs name a live port's vdev.
+// The probe found the device (-EEXIST), the port manager adopted it, failed
+// to configure it (it was started) and closed it under the workers.
+TEST(PortManager, PciPortNamingALiveVdevIsRefusedAndLeavesItAlone) {
+  ASSERT_NE(Pool(), nullptr);
+  PortManager pm(Pool(), 1, &Vhost());
+  std::string error;
+  auto live = pm.Add(MakePort("pmlive", v1::PORT_KIND_NULL), &error);
+  ASSERT_TRUE(live.has_value()) << error;
+
+  for (const char* devargs : {"net_null_pmlive", "net_null_pmlive,size=64", "eth_null_pmlive"}) {
+    error.clear();
+    auto evil = pm.Add(MakePort("pmevil", v1::PORT_KIND_PCI, devargs), &error);
+    EXPECT_FALSE(evil.has_value()) << devargs;
+    EXPECT_NE(error.find("port.devargs"), std::string::npos) << devargs << ": " << error;
+    ExpectAlive("net_null_pmlive", live->port_id);
+  }
+  pm.Remove(live->port_id);
+  uint16_t pid = 0;
+  EXPECT_NE(rte_eth_dev_get_port_by_name("net_null_pmlive", &pid), 0);
+}
+
+// The same with a tap port, as reported (`--devargs net_tap_f1`).
+TEST(PortManager, PciPortNamingALiveTapIsRefusedAndLeavesItAlone) {
+  if (!CanMakeTaps()) GTEST_SKIP() << "needs root and /dev/net/tun";
+  PortManager pm(Pool(), 1, &Vhost());
+  std::string error;
+  auto f1 = pm.Add(MakePort("pmf1", v1::PORT_KIND_TAP), &error);
+  ASSERT_TRUE(f1.has_value()) << error;
+  ASSERT_EQ(rte_eth_dev_set_link_up(f1->port_id), 0);
+  auto evil = pm.Add(MakePort("pmevil", v1::PORT_KIND_PCI, "net_tap_pmf1"), &error);
+  EXPECT_FALSE(evil.has_value());
+  EXPECT_NE(error.find("port.devargs"), std::string::npos) << error;
+  ExpectAlive("net_tap_pmf1", f1->port_id);
+  pm.Remove(f1->port_id);
+}
+
+// A device that exists already (made by EAL arguments, a test, another
+// manager) is not a new port's, whatever the port's kind: not adopted, not
+// configured, and not removed later.
+TEST(PortManager, ExistingDeviceOfTheSameNameIsNotAdopted) {
+  ASSERT_EQ(rte_dev_probe("net_null_pmforeign"), 0);
+  uint16_t foreign = 0;
+  ASSERT_EQ(rte_eth_dev_get_port_by_name("net_null_pmforeign", &foreign), 0);
+
+  PortManager pm(Pool(), 1, &Vhost());
+  std::string error;
+  auto q = pm.Add(MakePort("pmforeign", v1::PORT_KIND_NULL), &error);
+  EXPECT_FALSE(q.has_value());
+  EXPECT_NE(error.find("already exists"), std::string::npos) << error;
+  uint16_t pid = 0;
+  ASSERT_EQ(rte_eth_dev_get_port_by_name("net_null_pmforeign", &pid), 0);
+  EXPECT_EQ(pid, foreign);
+  // net_null's link comes up when the device is started.
+  rte_eth_link link{};
+  ASSERT_EQ(rte_eth_link_get_nowait(foreign, &link), 0);
+  EXPECT_EQ(link.link_status, RTE_ETH_LINK_DOWN)
+      << "the port manager started a device it did not create";
+
+  // Remove only takes down what Add created.
+  if (q) pm.Remove(q->port_id);
+  pm.Remove(foreign);
+  EXPECT_EQ(rte_eth_dev_get_port_by_name("net_null_pmforeign", &pid), 0);
+  EXPECT_EQ(rte_eal_hotplug_remove("vdev", "net_null_pmforeign"), 0);
+}
+
+// Two ring ports whose names have the same 32-bit FNV-1a hash (0x6fbed7e2),
+// which used to be their device names: each gets a device of its own.
+TEST(PortManager, RingPortsNeverShareADevice) {
+  PortManager pm(Pool(), 1, &Vhost());
+  std::string error;
+  auto a = pm.Add(MakePort("r66999", v1::PORT_KIND_RING), &error);
+  ASSERT_TRUE(a.has_value()) << error;
+  auto b = pm.Add(MakePort("r916676", v1::PORT_KIND_RING), &error);
+  ASSERT_TRUE(b.has_value()) << error;
+  EXPECT_NE(a->port_id, b->port_id);
+  char name_a[RTE_ETH_NAME_MAX_LEN], name_b[RTE_ETH_NAME_MAX_LEN];
+  ASSERT_EQ(rte_eth_dev_get_name_by_port(a->port_id, name_a), 0);
+  ASSERT_EQ(rte_eth_dev_get_name_by_port(b->port_id, name_b), 0);
+  EXPECT_STRNE(name_a, name_b);
+  ExpectAlive(name_a, a->port_id);
+  ExpectAlive(name_b, b->port_id);
+
+  // Removed and added again: a fresh device, not the old rings; the old
+  // device's rings are gone, all 16 of them (net_ring frees only those of
+  // the queues that were set up).
+  pm.Remove(a->port_id);
+  for (int i = 0; i < 16; ++i) {
+    const std::string ring = "ETH_RXTX" + std::to_string(i) + "_" + name_a;
+    EXPECT_EQ(rte_ring_lookup(ring.c_str()), nullptr) << ring;
+  }
+  auto again = pm.Add(MakePort("r66999", v1::PORT_KIND_RING), &error);
+  ASSERT_TRUE(again.has_value()) << error;
+  ExpectAlive(name_b, b->port_id);
+  pm.Remove(again->port_id);
+  pm.Remove(b->port_id);
+}
+
+// What a device is (kernel interface, vhost socket) belongs to one port: a
+// second port claiming it is refused, naming the field and the owner, and
+// the first keeps running.
+TEST(PortManager, DeviceIdentityIsOnePortsOnly) {
+  char dir[] = "/tmp/sy-pm-test.XXXXXX";
+  ASSERT_NE(mkdtemp(dir), nullptr);
+  const std::string sock = std::string(dir) + "/vm.sock";
+  PortManager pm(Pool(), 1, &Vhost());
+  std::string error;
+
+  auto server = MakePort("pmvs", v1::PORT_KIND_VHOST_SERVER);
+  server.set_socket(sock);
+  auto vs = pm.Add(server, &error);
+  ASSERT_TRUE(vs.has_value()) << error;
+  for (const std::string& path : {sock, std::string(dir) + "//./vm.sock"}) {
+    auto client = MakePort("pmvc", v1::PORT_KIND_VHOST_CLIENT);
+    client.set_socket(path);
+    error.clear();
+    EXPECT_FALSE(pm.Add(client, &error).has_value()) << path;
+    EXPECT_NE(error.find("port.socket"), std::string::npos) << path << ": " << error;
+    EXPECT_NE(error.find("'pmvs'"), std::string::npos) << path << ": " << error;
+  }
+  uint64_t features = 0;
+  EXPECT_EQ(rte_vhost_driver_get_features(sock.c_str(), &features), 0)
+      << "the server's socket was unregistered";
+  ExpectAlive("net_vhost_pmvs", vs->port_id, /*sends=*/false);  // no guest
+  pm.Remove(vs->port_id);
+
+  if (CanMakeTaps()) {
+    auto t1 = MakePort("pmta", v1::PORT_KIND_TAP);
+    t1.set_iface("pmtx");
+    auto a = pm.Add(t1, &error);
+    ASSERT_TRUE(a.has_value()) << error;
+    auto t2 = MakePort("pmtb", v1::PORT_KIND_TAP);
+    t2.set_iface("pmtx");
+    error.clear();
+    EXPECT_FALSE(pm.Add(t2, &error).has_value());
+    EXPECT_NE(error.find("port.iface"), std::string::npos) << error;
+    // Nor through devargs.
+    auto t3 = MakePort("pmtc", v1::PORT_KIND_TAP, "iface=pmtx");
+    error.clear();
+    EXPECT_FALSE(pm.Add(t3, &error).has_value());
+    EXPECT_NE(error.find("port.devargs"), std::string::npos) << error;
+    ExpectAlive("net_tap_pmta", a->port_id, /*sends=*/false);  // kernel side down
+    pm.Remove(a->port_id);
+  }
   rmdir(dir);
 }
 
