@@ -97,8 +97,9 @@ TEST_F(DataplaneTest, ApplyOnlyOnTopOfItsBaseAndInPlace) {
   EXPECT_EQ(reply.generation(), 4u);
   EXPECT_EQ(PortId("a"), a) << "a VLAN change keeps the device";
   v1::DataplaneState st = dp_->State();
-  for (const auto& p : st.ports())
+  for (const auto& p : st.ports()) {
     if (p.name() == "a") EXPECT_EQ(p.access_vlan(), 30u);
+  }
 
   v1::ApplyRequest del;
   del.set_base_generation(4);
@@ -119,8 +120,9 @@ TEST_F(DataplaneTest, ChangingTheDeviceRecreatesIt) {
   v1::SyncReply r = dp_->Sync(req);
   EXPECT_EQ(r.port_errors_size(), 0);
   v1::DataplaneState st = dp_->State();
-  for (const auto& ps : st.port_status())
+  for (const auto& ps : st.port_status()) {
     if (ps.name() == "b") EXPECT_THAT(ps.driver(), HasSubstr("null"));
+  }
 }
 
 uint64_t RxPackets(Dataplane& dp, const std::string& port) {
