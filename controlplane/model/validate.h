@@ -9,6 +9,7 @@
 #include <string_view>
 
 #include "model/status.h"
+#include "switchyard/device_identity.h"
 #include "switchyard/v1/types.pb.h"
 
 namespace switchyard::controlplane {
@@ -36,16 +37,12 @@ Status ValidatePort(const pb::Port& port);
 // "10.0.0.1/24", "fd00::1/64": an address with a prefix length in range.
 bool IsCidr(const std::string& text);
 
-// "0000:01:00.0" for a PCI address written "0000:01:00.0" or "01:00.0" (hex
-// digits in either case); nullopt for anything else, a vdev name among them.
-std::optional<std::string> CanonicalPciAddress(std::string_view text);
-
 // The PCI address a pci port's devargs start with, canonical; nullopt for
 // other kinds or devargs that do not start with one.
 std::optional<std::string> PciAddressOf(const pb::Port& port);
 
-// A path with "//", "/./" and "/x/.." folded away: two spellings of one
-// vhost socket compare equal.
-std::string NormalizePath(std::string_view path);
+// CanonicalPciAddress and NormalizePath: switchyard/device_identity.h.
+using ::switchyard::CanonicalPciAddress;
+using ::switchyard::NormalizePath;
 
 }  // namespace switchyard::controlplane

@@ -8,6 +8,7 @@
 #include <string_view>
 #include <vector>
 
+#include "switchyard/device_identity.h"
 #include "switchyard/v1/types.pb.h"
 
 namespace switchyard {
@@ -39,14 +40,6 @@ DeviceSpec BuildDeviceSpec(const v1::Port& port, const std::string& ring_name = 
 // manager numbers ring devices instead, and skips names already taken.
 std::string RingDeviceName(uint32_t serial);
 
-// "0000:01:00.0" for a PCI address written "0000:01:00.0" or "01:00.0"
-// (hex digits in either case); nullopt for anything else, a vdev name
-// ("net_tap_vm1") among them.
-std::optional<std::string> CanonicalPciAddress(std::string_view text);
-
-// A path with "//", "/./" and "/x/.." folded away, so that two spellings of
-// one socket path compare equal.
-std::string NormalizePath(std::string_view path);
 
 // The virtio-net features a vhost port must not offer to the guest: those
 // that let the guest hand over segmentation (the switch never segments).

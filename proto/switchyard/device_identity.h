@@ -1,0 +1,20 @@
+#pragma once
+// How both daemons tell whether two ports name the same device: PCI
+// addresses and socket paths in one canonical spelling. Pure.
+
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace switchyard {
+
+// "0000:01:00.0" for a PCI address written "0000:01:00.0" or "01:00.0"
+// (hex digits in either case); nullopt for anything else, a vdev name
+// ("net_tap_vm1") among them.
+std::optional<std::string> CanonicalPciAddress(std::string_view text);
+
+// A path with "//", "/./" and "/x/.." folded away, so that two spellings of
+// one socket path compare equal.
+std::string NormalizePath(std::string_view path);
+
+}  // namespace switchyard
