@@ -40,11 +40,13 @@ enum class Verdict : uint8_t {
 // The decision for a run. Room is kept for what the next features decide
 // (a remote VTEP for VXLAN, a mirror port, a meter colour): each is a field
 // here that a stage sets and the egress step acts on.
+// Trivial (no initializers), so a Burst on the stack costs no stores: the
+// parse stage sets each run's verdict as it makes the run.
 struct RunAction {
-  Verdict verdict = Verdict::kUndecided;
-  DropReason drop = DropReason::COUNT;
-  uint16_t out_port = 0;
-  uint16_t out_vlan = 0;
+  Verdict verdict;
+  DropReason drop;
+  uint16_t out_port;
+  uint16_t out_vlan;
 };
 
 struct Burst {
@@ -61,7 +63,8 @@ struct Burst {
   uint16_t vid[kBurstSize];      // 0 = untagged
   bool tagged[kBurstSize];       // a tag is in the frames' bytes
   uint16_t ethertype[kBurstSize];
-  uint16_t tenant[kBurstSize];   // kNoTenant until classified
+  uint16_t tenant[kBurstSize];   // set by classification (kNoTenant if it dropped the
+                                 // run); kNoTenant for runs the parser dropped
   uint32_t bytes[kBurstSize];    // the run's packets' lengths, summed
   RunAction action[kBurstSize];
   // Set only in traced bursts (ProcessBurst<true>): every stage appends its

@@ -22,6 +22,14 @@ std::string EditName(bool tagged, uint16_t vid) {
   return "";
 }
 
+// A flood's trail in traced bursts; nothing at all in the fast path.
+template <bool kTrace>
+struct TraceText {};
+template <>
+struct TraceText<true> {
+  std::string text;
+};
+
 void DropRun(WorkerContext& w, Burst& b, uint16_t r) {
   const DropReason why = b.action[r].verdict == Verdict::kDrop ? b.action[r].drop
                                                                  : DropReason::COUNT;
@@ -55,7 +63,7 @@ void FloodPacket(WorkerContext& w, const Snapshot& s, Burst& b, uint16_t r, rte_
   }
   c.ports[in_port].flooded++;
   c.tenants[tenant].flooded++;
-  std::string trail;
+  [[maybe_unused]] TraceText<kTrace> trail;
   for (int i = 0; i <= last; ++i) {
     const uint16_t out = ports[i];
     if (out == in_port) continue;
@@ -65,22 +73,22 @@ void FloodPacket(WorkerContext& w, const Snapshot& s, Burst& b, uint16_t r, rte_
       pkt = rte_pktmbuf_copy(m, w.pool, 0, UINT32_MAX);
       if (unlikely(pkt == nullptr)) {
         c.Drop(DropReason::FLOOD_COPY_FAILED, in_port, tenant);
-        if constexpr (kTrace) trail += fmt::format("; {}: copy failed (no mbuf)", s.PortName(out));
+        if constexpr (kTrace) trail.text += fmt::format("; {}: copy failed (no mbuf)", s.PortName(out));
         continue;
       }
     }
     if (unlikely(!VlanEgress(pkt, tagged, vid))) {
       c.Drop(DropReason::VLAN_PUSH_FAILED, in_port, tenant);
       rte_pktmbuf_free(pkt);
-      if constexpr (kTrace) trail += fmt::format("; {}: tag push failed", s.PortName(out));
+      if constexpr (kTrace) trail.text += fmt::format("; {}: tag push failed", s.PortName(out));
       continue;
     }
     if constexpr (kTrace)
-      trail += fmt::format("{}{} ({})", trail.empty() ? "" : ", ", s.PortName(out),
-                           EditName(tagged, vid));
+      trail.text += fmt::format("{}{} ({})", trail.text.empty() ? "" : ", ", s.PortName(out),
+                                EditName(tagged, vid));
     Enqueue(w, s, out, pkt);
   }
-  if constexpr (kTrace) b.trace->Add(r, "egress", "flood to " + trail);
+  if constexpr (kTrace) b.trace->Add(r, "egress", "flood to " + trail.text);
 }
 
 }  // namespace

@@ -63,16 +63,19 @@ inline void ParseStage(WorkerContext& w, const Snapshot& s, Burst& b, rte_mbuf**
     const uint16_t r = b.runs++;
     b.run_start[r] = kept;
     b.pkts[kept++] = m;
-    b.tenant[r] = kNoTenant;
     b.bytes[r] = len;
-    b.action[r] = RunAction{};
+    b.action[r].verdict = Verdict::kUndecided;
     rx_bytes += len;
     return r;
+  };
+  auto drop = [&](uint16_t r, DropReason why) {
+    b.Drop(r, why);
+    b.tenant[r] = kNoTenant;
   };
   if (unlikely(!pc.present)) {
     for (uint16_t i = 0; i < n; ++i) {
       const uint16_t r = single(pkts[i], rte_pktmbuf_pkt_len(pkts[i]));
-      b.Drop(r, DropReason::PORT_NOT_CONFIGURED);
+      drop(r, DropReason::PORT_NOT_CONFIGURED);
       if constexpr (kTrace) b.trace->Add(r, "parse", "port not configured (being removed)");
     }
   }
@@ -102,7 +105,7 @@ inline void ParseStage(WorkerContext& w, const Snapshot& s, Burst& b, rte_mbuf**
     const ParseResult p = ParseEthernet(data, data_len, stripped);
     const uint16_t r = single(m, len);
     if (unlikely(p.drop.has_value())) {
-      b.Drop(r, *p.drop);
+      drop(r, *p.drop);
       if constexpr (kTrace)
         b.trace->Add(r, "parse", fmt::format("{} bytes: malformed ({})", len,
                                              DropReasonName(*p.drop)));

@@ -48,6 +48,7 @@ inline void VlanClassifyStage(WorkerContext& w, const Snapshot& s, Burst& b) {
     const uint16_t tenant = ClassifyIngress(pc, b.vid[r], &why);
     if (unlikely(tenant == kNoTenant || s.Tenant(tenant) == nullptr)) {
       b.Drop(r, why);
+      b.tenant[r] = kNoTenant;
       if constexpr (kTrace)
         b.trace->Add(r, "vlan", fmt::format("{} port {}: {} not carried", RoleName(pc.role),
                                             pc.name,
