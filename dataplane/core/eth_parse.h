@@ -62,7 +62,11 @@ inline ParseResult ParseEthernet(const uint8_t* data, uint32_t len,
   r.l2.dst = LoadMacWide(data);
   r.l2.src = LoadMacWide(data + 6);
   uint16_t type = static_cast<uint16_t>((data[12] << 8) | data[13]);
-  if (type == kEtherTypeVlan || type == kEtherTypeQinQ) {
+  if (stripped_tci) {
+    // The NIC stripped the outer tag: it classifies the frame. A tag still
+    // in the data is an inner one, the customer's, and stays payload.
+    r.l2.vid = *stripped_tci & 0x0fff;
+  } else if (type == kEtherTypeVlan || type == kEtherTypeQinQ) {
     if (len < kEthHeaderLen + kVlanTagLen) {
       r.drop = DropReason::RUNT;
       return r;
@@ -70,8 +74,6 @@ inline ParseResult ParseEthernet(const uint8_t* data, uint32_t len,
     r.l2.tagged = true;
     r.l2.vid = static_cast<uint16_t>(((data[14] << 8) | data[15]) & 0x0fff);
     type = static_cast<uint16_t>((data[16] << 8) | data[17]);
-  } else if (stripped_tci) {
-    r.l2.vid = *stripped_tci & 0x0fff;
   }
   r.l2.ethertype = type;
   if (MacIsGroup(r.l2.src)) {

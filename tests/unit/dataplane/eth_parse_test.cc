@@ -50,6 +50,18 @@ TEST(EthParse, StrippedTciIsUsedForUntaggedData) {
   EXPECT_EQ(r.l2.vid, 5);
 }
 
+// A NIC that strips a tag strips the outer one: a tag left in the frame is
+// the customer's inner tag, part of the payload, and the stripped one
+// classifies the frame.
+TEST(EthParse, StrippedTciWinsOverATagLeftInTheFrame) {
+  auto f = Frame(0x020000000002, 0x020000000001, {0x81, 0x00, 0x00, 0xc8, 0x08, 0x00});
+  ParseResult r = ParseEthernet(f.data(), static_cast<uint32_t>(f.size()), uint16_t{0x0064});
+  ASSERT_FALSE(r.drop.has_value());
+  EXPECT_EQ(r.l2.vid, 100);
+  EXPECT_FALSE(r.l2.tagged);
+  EXPECT_EQ(r.l2.ethertype, 0x8100);
+}
+
 TEST(EthParse, RuntsAreDropped) {
   auto f = Frame(0x020000000002, 0x020000000001, {0x08, 0x00});
   for (uint32_t len = 0; len < 14; ++len) {
