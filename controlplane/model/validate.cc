@@ -3,6 +3,7 @@
 #include <arpa/inet.h>
 
 #include <charconv>
+#include <map>
 #include <set>
 #include <vector>
 
@@ -124,6 +125,7 @@ Status ValidateRole(const pb::Port& port) {
       if (!port.tenant().empty()) return InvalidArgument("port.tenant: only for access ports (use port.trunk)");
       if (port.access_vlan() != 0) return InvalidArgument("port.access_vlan: only for access ports");
       std::set<uint32_t> seen;
+      std::map<std::string, uint32_t> tenants;  // one VLAN per tenant: egress needs one tag
       for (int i = 0; i < port.trunk_size(); ++i) {
         const auto& tv = port.trunk(i);
         if (!ValidVlan(tv.vlan())) {
@@ -133,6 +135,11 @@ Status ValidateRole(const pb::Port& port) {
           return InvalidArgument("port.trunk[{}].vlan: VLAN {} appears twice in this port", i, tv.vlan());
         }
         if (auto st = ValidateName(fmt::format("port.trunk[{}].tenant", i), tv.tenant()); !st.ok()) return st;
+        if (auto [it, fresh] = tenants.emplace(tv.tenant(), tv.vlan()); !fresh) {
+          return InvalidArgument("port.trunk[{}].tenant: tenant '{}' is already on VLAN {} of this port "
+                                 "(a tenant has one VLAN per trunk)",
+                                 i, tv.tenant(), it->second);
+        }
       }
       return {};
     }

@@ -140,6 +140,17 @@ TEST(ValidatePort, RejectsEachBadField) {
          }
        },
        StatusCode::INVALID_ARGUMENT, "port.trunk[1].vlan"},
+      {"trunk maps one tenant to two VLANs",
+       [](pb::Port& p) {
+         p.set_role(pb::PORT_ROLE_TRUNK);
+         p.clear_tenant();
+         for (uint32_t vlan : {7u, 8u}) {
+           auto* tv = p.add_trunk();
+           tv->set_vlan(vlan);
+           tv->set_tenant("blue");
+         }
+       },
+       StatusCode::INVALID_ARGUMENT, "port.trunk[1].tenant"},
       {"trunk tenant missing",
        [](pb::Port& p) {
          p.set_role(pb::PORT_ROLE_TRUNK);
