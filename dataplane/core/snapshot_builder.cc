@@ -62,6 +62,11 @@ std::unique_ptr<Snapshot> BuildSnapshot(uint64_t generation, const TenantMap& te
         note("port " + name + ": tenant '" + p.tenant() + "' unknown");
         continue;
       }
+      if (p.access_vlan() >= kVlanCount - 1) {
+        note("port " + name + ": access vlan " + std::to_string(p.access_vlan()) +
+             " out of range 0..4094");
+        continue;
+      }
       pc.access_tenant = it->second;
       pc.access_vlan = static_cast<uint16_t>(p.access_vlan());
       members.emplace_back(pc.access_tenant, pc.access_vlan);

@@ -39,6 +39,23 @@ TEST(SnapshotBuilder, AccessPortsJoinOnlyTheirTenant) {
   EXPECT_EQ(s->ports[0].EgressVlan(1), 0);
 }
 
+// The dataplane does not rely on controld's validation: an access VLAN out
+// of range leaves the port out of forwarding (an egress value of 0xffff
+// would read as "not a member", 4095 would be pushed onto frames).
+TEST(SnapshotBuilder, AccessVlanOutOfRangeLeavesThePortOut) {
+  TenantMap tenants{{"red", T("red", 1)}};
+  PortMap ports{{"a", AccessPort("a", 0, "red", 4095)}, {"b", AccessPort("b", 1, "red", 70000)},
+                {"c", AccessPort("c", 2, "red", 4094)}};
+  std::vector<std::string> problems;
+  auto s = BuildSnapshot(1, tenants, ports, 1, &problems);
+  EXPECT_FALSE(s->ports[0].present);
+  EXPECT_FALSE(s->ports[1].present);
+  EXPECT_TRUE(s->ports[2].present);
+  EXPECT_FALSE(Floods(*s, 1, 0));
+  ASSERT_EQ(problems.size(), 2u);
+  EXPECT_NE(problems[0].find("access vlan 4095"), std::string::npos) << problems[0];
+}
+
 TEST(SnapshotBuilder, TrunkMapsVlansBothWays) {
   TenantMap tenants{{"red", T("red", 1)}, {"blue", T("blue", 2)}};
   PlacedPort trunk = TrunkPort("t", 3, {{100, "red"}, {200, "blue"}});
