@@ -42,18 +42,6 @@ bool IsVhost(pb::PortKind kind) {
   return kind == pb::PORT_KIND_VHOST_SERVER || kind == pb::PORT_KIND_VHOST_CLIENT;
 }
 
-// True if one of the comma-separated `key=value` arguments has key `key`.
-bool HasKey(const std::string& devargs, std::string_view key) {
-  size_t start = 0;
-  while (start <= devargs.size()) {
-    size_t end = devargs.find(',', start);
-    if (end == std::string::npos) end = devargs.size();
-    std::string_view arg(devargs.data() + start, end - start);
-    if (arg.substr(0, arg.find('=')) == key) return true;
-    start = end + 1;
-  }
-  return false;
-}
 
 
 // What a port's devargs may say: the device is the port's own fields'.
@@ -78,13 +66,13 @@ Status ValidateDevargs(const pb::Port& port) {
     case pb::PORT_KIND_TAP:
     case pb::PORT_KIND_AF_PACKET:
     case pb::PORT_KIND_AF_XDP:
-      if (HasKey(devargs, "iface")) {
+      if (DevargsHasKey(devargs, "iface")) {
         return InvalidArgument("port.devargs: 'iface=' is not accepted here; the device's interface is port.iface");
       }
       return {};
     case pb::PORT_KIND_VHOST_SERVER:
     case pb::PORT_KIND_VHOST_CLIENT:
-      if (HasKey(devargs, "iface")) {
+      if (DevargsHasKey(devargs, "iface")) {
         return InvalidArgument("port.devargs: 'iface=' is not accepted here; the device's socket is port.socket");
       }
       return {};

@@ -27,18 +27,6 @@ bool HasUnsupportedVhostArg(const std::string& devargs, std::string* which) {
   return false;
 }
 
-// True if one of the comma-separated `key=value` arguments has key `key`.
-bool HasKey(const std::string& devargs, const std::string& key) {
-  size_t start = 0;
-  while (start <= devargs.size()) {
-    size_t end = devargs.find(',', start);
-    if (end == std::string::npos) end = devargs.size();
-    std::string_view arg(devargs.data() + start, end - start);
-    if (arg.substr(0, arg.find('=')) == key) return true;
-    start = end + 1;
-  }
-  return false;
-}
 
 bool ValidPortName(const std::string& name) {
   if (name.empty() || name.size() > 32) return false;
@@ -71,7 +59,7 @@ DeviceSpec BuildDeviceSpec(const v1::Port& p, const std::string& ring_name) {
   // Where the port's fields say which interface or socket the device is,
   // devargs must not say otherwise.
   auto own_iface = [&](const char* from) {
-    if (!HasKey(p.devargs(), "iface")) return true;
+    if (!DevargsHasKey(p.devargs(), "iface")) return true;
     d.error = std::string("port.devargs: 'iface=' is not accepted here; the device's ") + from;
     return false;
   };

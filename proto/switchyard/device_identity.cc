@@ -74,4 +74,16 @@ std::string NormalizePath(std::string_view path) {
   return out.empty() ? "." : out;
 }
 
+bool DevargsHasKey(std::string_view devargs, std::string_view key) {
+  size_t start = 0;
+  while (start <= devargs.size()) {
+    size_t end = devargs.find(',', start);
+    if (end == std::string_view::npos) end = devargs.size();
+    std::string_view arg = devargs.substr(start, end - start);
+    if (arg.substr(0, arg.find('=')) == key) return true;
+    start = end + 1;
+  }
+  return false;
+}
+
 }  // namespace switchyard

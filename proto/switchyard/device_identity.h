@@ -17,4 +17,8 @@ std::optional<std::string> CanonicalPciAddress(std::string_view text);
 // one socket path compare equal.
 std::string NormalizePath(std::string_view path);
 
+// True if one of the comma-separated `key=value` arguments of `devargs` has
+// key `key`.
+bool DevargsHasKey(std::string_view devargs, std::string_view key);
+
 }  // namespace switchyard
