@@ -40,6 +40,14 @@ inline int PrintDone(const GlobalOptions& global, const google::protobuf::Messag
   return PrintReply(global, reply, line + "\n");
 }
 
+// A port stored by controld that the dataplane could not bring up: a
+// warning on stderr (after what stdout has so far), not a failure.
+inline void WarnPortError(const std::string& port, const std::string& error) {
+  if (error.empty()) return;
+  std::fflush(stdout);
+  std::fprintf(stderr, "yardctl: warning: port %s: dataplane: %s\n", port.c_str(), error.c_str());
+}
+
 inline int UsageError(const std::string& message) {
   std::fprintf(stderr, "yardctl: %s\n", message.c_str());
   return kExitUsage;

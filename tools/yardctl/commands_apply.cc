@@ -80,11 +80,7 @@ grpc::Status RunStep(Client& client, const PlanStep& step) {
     v1::PortView reply;
     st = client.Call(&Stub::CreatePort, req, &reply);
     // As `port add`: stored is done; the dataplane's trouble is a warning.
-    if (st.ok() && !reply.error().empty()) {
-      std::fflush(stdout);
-      std::fprintf(stderr, "yardctl: warning: port %s: dataplane: %s\n", step.name.c_str(),
-                   reply.error().c_str());
-    }
+    if (st.ok()) WarnPortError(step.name, reply.error());
   }
   if (st.ok()) return st;
   const char* verb = step.op == PlanStep::Op::kDelete   ? "delete"

@@ -23,10 +23,7 @@ int RunPortAdd(const GlobalOptions& g, const PortAddArgs& a) {
   }
   // The port is in the desired state either way; a dataplane failure to
   // bring it up is reported, not an error of this command.
-  if (!reply.error().empty()) {
-    std::fprintf(stderr, "yardctl: warning: port %s: dataplane: %s\n", reply.port().name().c_str(),
-                 reply.error().c_str());
-  }
+  WarnPortError(reply.port().name(), reply.error());
   std::string line = fmt::format("port {} added", reply.port().name());
   if (reply.has_status()) line += fmt::format(" (port id {})", reply.status().port_id());
   return PrintDone(g, reply, line);
@@ -44,10 +41,7 @@ int RunPortSet(const GlobalOptions& g, const PortAddArgs& a) {
   if (auto st = client.Call(&Stub::UpdatePort, req.value(), &reply); !st.ok()) {
     return client.Fail(st);
   }
-  if (!reply.error().empty()) {
-    std::fprintf(stderr, "yardctl: warning: port %s: dataplane: %s\n", reply.port().name().c_str(),
-                 reply.error().c_str());
-  }
+  WarnPortError(reply.port().name(), reply.error());
   return PrintDone(g, reply, fmt::format("port {} updated ({})", reply.port().name(),
                                          PortAttachment(reply.port())));
 }
