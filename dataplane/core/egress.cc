@@ -56,7 +56,9 @@ void FloodPacket(WorkerContext& w, const Snapshot& s, Burst& b, uint16_t r, rte_
       break;
     }
   }
-  if (unlikely(last < 0)) {  // the L2 stage drops these; a port set changed under it
+  // The L2 stage decides flood_no_ports under the same snapshot, so this is
+  // unreachable; kept so that a stage bug cannot leak the mbuf.
+  if (unlikely(last < 0)) {
     c.Drop(DropReason::FLOOD_NO_PORTS, in_port, tenant);
     rte_pktmbuf_free(m);
     return;

@@ -98,7 +98,9 @@ TEST_F(DataplaneTest, ApplyOnlyOnTopOfItsBaseAndInPlace) {
   EXPECT_EQ(PortId("a"), a) << "a VLAN change keeps the device";
   v1::DataplaneState st = dp_->State();
   for (const auto& p : st.ports()) {
-    if (p.name() == "a") EXPECT_EQ(p.access_vlan(), 30u);
+    if (p.name() == "a") {
+      EXPECT_EQ(p.access_vlan(), 30u);
+    }
   }
 
   v1::ApplyRequest del;
@@ -121,7 +123,9 @@ TEST_F(DataplaneTest, ChangingTheDeviceRecreatesIt) {
   EXPECT_EQ(r.port_errors_size(), 0);
   v1::DataplaneState st = dp_->State();
   for (const auto& ps : st.port_status()) {
-    if (ps.name() == "b") EXPECT_THAT(ps.driver(), HasSubstr("null"));
+    if (ps.name() == "b") {
+      EXPECT_THAT(ps.driver(), HasSubstr("null"));
+    }
   }
 }
 
