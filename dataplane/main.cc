@@ -22,6 +22,7 @@
 
 #include "api/dataplane_service.h"
 #include "core/dataplane.h"
+#include "switchyard/mac_limits.h"
 
 namespace {
 
@@ -32,7 +33,7 @@ struct Args {
   uint32_t memory_mb = 0;
   std::string file_prefix;
   uint32_t mac_aging_s = 300;
-  uint32_t mac_table_size = 262144;
+  uint32_t mac_table_size = switchyard::kDefaultMacTableSize;
   uint32_t idle_sleep_us = 200;
   uint32_t mbufs = 32767;
   bool no_pci = false;

@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include "model/checks.h"
+#include "switchyard/mac_limits.h"
 
 #ifndef SWITCHYARD_VERSION
 #define SWITCHYARD_VERSION "dev"
@@ -77,7 +78,7 @@ Status Controller::CommitLocked(std::vector<pb::Change> changes, Reconciler::Pus
 
 Status Controller::CreateTenant(pb::Tenant tenant, pb::Tenant& out) {
   std::lock_guard lock(mu_);
-  if (auto st = PrepareTenantCreate(desired_, tenant); !st.ok()) return st;
+  if (auto st = PrepareTenantCreate(desired_, tenant, reconciler_.GetSnapshot().mac_table_size); !st.ok()) return st;
   std::vector<pb::Change> changes(1);
   *changes[0].mutable_upsert_tenant() = tenant;
   Reconciler::PushResult push;
@@ -89,7 +90,7 @@ Status Controller::CreateTenant(pb::Tenant tenant, pb::Tenant& out) {
 
 Status Controller::UpdateTenant(pb::Tenant tenant, pb::Tenant& out) {
   std::lock_guard lock(mu_);
-  if (auto st = PrepareTenantUpdate(desired_, tenant); !st.ok()) return st;
+  if (auto st = PrepareTenantUpdate(desired_, tenant, reconciler_.GetSnapshot().mac_table_size); !st.ok()) return st;
   std::vector<pb::Change> changes(1);
   *changes[0].mutable_upsert_tenant() = tenant;
   Reconciler::PushResult push;
@@ -272,6 +273,9 @@ void Controller::GetStatus(pb::Status& out) const {
     out.set_generation(desired_.generation);
     out.set_tenants(static_cast<uint32_t>(desired_.tenants.size()));
     out.set_ports(static_cast<uint32_t>(desired_.ports.size()));
+    uint64_t reserved = 0;
+    for (const auto& [name, t] : desired_.tenants) reserved += EffectiveMacLimit(t.mac_limit());
+    out.mutable_dataplane()->set_mac_table_reserved(reserved);
   }
   out.set_version(SWITCHYARD_VERSION);
   out.set_db(store_.Location());
@@ -295,6 +299,8 @@ void Controller::GetStatus(pb::Status& out) const {
   uint32_t up = 0;
   for (const auto& ps : state.port_status()) up += ps.link() == pb::LINK_STATE_UP;
   dp.set_ports_up(up);
+  dp.set_mac_table_size(state.mac_table_size());
+  dp.set_mac_table_used(state.mac_table_used());
 }
 
 }  // namespace switchyard::controlplane

@@ -7,10 +7,33 @@
 #include <google/protobuf/util/message_differencer.h>
 
 #include "model/validate.h"
+#include "switchyard/mac_limits.h"
 
 namespace switchyard::controlplane {
 
-Status PrepareTenantCreate(const DesiredState& state, pb::Tenant& tenant) {
+namespace {
+
+// The tenant's MAC limit is reserved for it: with the other tenants' limits
+// it must fit the dataplane's table.
+Status CheckMacReservation(const DesiredState& state, const pb::Tenant& tenant,
+                           uint32_t mac_table_size) {
+  uint64_t others = 0;
+  for (const auto& [name, t] : state.tenants)
+    if (name != tenant.name()) others += EffectiveMacLimit(t.mac_limit());
+  const uint32_t want = EffectiveMacLimit(tenant.mac_limit());
+  if (others + want <= mac_table_size) return {};
+  const uint64_t left = others >= mac_table_size ? 0 : mac_table_size - others;
+  return FailedPrecondition(
+      "tenant.mac_limit: {} MACs{} cannot be reserved for tenant '{}': the dataplane's MAC table "
+      "holds {} and the other tenants reserve {}, leaving {} (lower a limit, or run the dataplane "
+      "with a larger --mac-table-size)",
+      want, tenant.mac_limit() == 0 ? " (the default)" : "", tenant.name(), mac_table_size, others,
+      left);
+}
+
+}  // namespace
+
+Status PrepareTenantCreate(const DesiredState& state, pb::Tenant& tenant, uint32_t mac_table_size) {
   tenant.clear_generation();
   if (auto st = ValidateTenant(tenant); !st.ok()) return st;
   if (state.tenants.count(tenant.name())) {
@@ -40,10 +63,10 @@ Status PrepareTenantCreate(const DesiredState& state, pb::Tenant& tenant) {
       return {grpc::StatusCode::RESOURCE_EXHAUSTED, fmt::format("tenant.id: all ids 1..{} are in use", kMaxTenantId)};
     }
   }
-  return {};
+  return CheckMacReservation(state, tenant, mac_table_size);
 }
 
-Status PrepareTenantUpdate(const DesiredState& state, pb::Tenant& tenant) {
+Status PrepareTenantUpdate(const DesiredState& state, pb::Tenant& tenant, uint32_t mac_table_size) {
   tenant.clear_generation();
   auto cur = state.tenants.find(tenant.name());
   if (cur == state.tenants.end()) return NotFound("tenant '{}' not found", tenant.name());
@@ -63,7 +86,7 @@ Status PrepareTenantUpdate(const DesiredState& state, pb::Tenant& tenant) {
       return AlreadyExists("tenant.vni: VNI {} is already used by tenant '{}'", tenant.vni(), name);
     }
   }
-  return {};
+  return CheckMacReservation(state, tenant, mac_table_size);
 }
 
 Status CheckTenantDelete(const DesiredState& state, const std::string& name) {

@@ -12,13 +12,16 @@
 namespace switchyard::controlplane {
 
 // Validates `tenant` for creation and assigns its id when 0 (lowest free
-// 1..16383). ALREADY_EXISTS for a taken name, id, vlan or vni.
-Status PrepareTenantCreate(const DesiredState& state, pb::Tenant& tenant);
+// 1..16383). ALREADY_EXISTS for a taken name, id, vlan or vni;
+// FAILED_PRECONDITION when its MAC limit and the other tenants' together
+// exceed `mac_table_size` (the dataplane's table: each limit is reserved).
+Status PrepareTenantCreate(const DesiredState& state, pb::Tenant& tenant, uint32_t mac_table_size);
 
 // Validates `tenant` as the new configuration of an existing tenant of the
 // same name: NOT_FOUND if there is none; its id cannot change in place
-// (0 keeps the current one); vlan and vni unique among the other tenants.
-Status PrepareTenantUpdate(const DesiredState& state, pb::Tenant& tenant);
+// (0 keeps the current one); vlan and vni unique among the other tenants;
+// the MAC limits reserved as for a create.
+Status PrepareTenantUpdate(const DesiredState& state, pb::Tenant& tenant, uint32_t mac_table_size);
 
 // NOT_FOUND if absent; FAILED_PRECONDITION naming the ports that still use it.
 Status CheckTenantDelete(const DesiredState& state, const std::string& name);

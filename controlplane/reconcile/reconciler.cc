@@ -67,6 +67,7 @@ Reconciler::Snapshot Reconciler::GetSnapshot() const {
   s.instance_id = instance_id_;
   s.generation = dp_generation_;
   s.full_syncs = full_syncs_;
+  s.mac_table_size = mac_table_size_;
   s.last_error = last_error_;
   s.port_errors = kernel_errors_;
   for (const auto& [port, msg] : dp_errors_) s.port_errors[port] = msg;  // the dataplane's reason wins
@@ -105,6 +106,7 @@ void Reconciler::Session() {
       stub_ = stub;
       instance_id_ = event.hello().instance_id();
       dp_generation_ = event.hello().generation();
+      if (event.hello().mac_table_size() != 0) mac_table_size_ = event.hello().mac_table_size();
       if (instance_id_ != synced_instance_) needs_sync_ = true;
     }
     spdlog::info("reconcile: dataplane {} connected at generation {}", event.hello().instance_id(),

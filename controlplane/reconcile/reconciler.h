@@ -29,6 +29,7 @@
 #include "kernel/kernel.h"
 #include "model/desired_state.h"
 #include "model/status.h"
+#include "switchyard/mac_limits.h"
 #include "switchyard/v1/dataplane.grpc.pb.h"
 
 namespace switchyard::controlplane {
@@ -74,6 +75,9 @@ class Reconciler {
     std::string instance_id;
     uint64_t generation = 0;  // what the dataplane has applied
     uint64_t full_syncs = 0;
+    // The dataplane's MAC table capacity, from its last Hello (the default
+    // until one connects).
+    uint32_t mac_table_size = kDefaultMacTableSize;
     std::string last_error;
     std::map<std::string, std::string> port_errors;  // dataplane and kernel errors, by port
   };
@@ -103,6 +107,7 @@ class Reconciler {
   uint64_t dp_generation_ = 0;
   bool needs_sync_ = true;  // the dataplane's state is unknown: next write is a Sync
   uint64_t full_syncs_ = 0;
+  uint32_t mac_table_size_ = kDefaultMacTableSize;
   std::string last_error_;
   std::map<std::string, std::string> dp_errors_;
   std::map<std::string, std::string> kernel_errors_;

@@ -14,6 +14,7 @@
 #include <spdlog/spdlog.h>
 
 #include "ports/devargs.h"
+#include "switchyard/mac_limits.h"
 
 namespace switchyard {
 
@@ -187,6 +188,12 @@ uint32_t Dataplane::Reconcile(const TenantMap& tenants,
     ++it;
   }
   tenants_ = tenants;
+  uint64_t reserved = 0;
+  for (const auto& [name, t] : tenants_) reserved += EffectiveMacLimit(t.mac_limit());
+  if (reserved > macs_->capacity())
+    spdlog::warn("the tenants' MAC limits add up to {}, more than the MAC table's {} entries: "
+                 "a tenant may not reach its limit (raise --mac-table-size)",
+                 reserved, macs_->capacity());
   if (changed > 0) {
     // Workers stop using removed ports before the devices go away.
     Publish(generation_);
@@ -263,6 +270,7 @@ v1::Hello Dataplane::MakeHello() {
   v1::Hello h;
   h.set_instance_id(instance_id_);
   h.set_generation(generation_);
+  h.set_mac_table_size(macs_->capacity());
   return h;
 }
 
@@ -271,6 +279,8 @@ v1::DataplaneState Dataplane::State() {
   v1::DataplaneState st;
   st.set_instance_id(instance_id_);
   st.set_generation(generation_);
+  st.set_mac_table_size(macs_->capacity());
+  st.set_mac_table_used(macs_->size());
   AddObjects(RunningConfig(), &st);
   for (const auto& [name, placed] : ports_) {
     v1::PortStatus ps = port_manager_->Status(placed.port_id);

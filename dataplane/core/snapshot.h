@@ -55,7 +55,7 @@ struct PortConfig {
 
 struct TenantConfig {
   bool present = false;
-  uint32_t mac_limit = 0;
+  uint32_t mac_limit = 0;  // the effective limit (the default applied)
   // Every port that carries the tenant; flooding skips the ingress port.
   std::vector<uint16_t> flood_ports;
   std::string name;  // for the tracer's output only

@@ -4,6 +4,8 @@
 
 #include <google/protobuf/util/message_differencer.h>
 
+#include "switchyard/mac_limits.h"
+
 namespace switchyard {
 
 namespace {
@@ -39,7 +41,7 @@ std::unique_ptr<Snapshot> BuildSnapshot(uint64_t generation, const TenantMap& te
     if (it == tenant_ids.end()) continue;
     TenantConfig& tc = s->tenants[it->second];
     tc.present = true;
-    tc.mac_limit = t.mac_limit();
+    tc.mac_limit = EffectiveMacLimit(t.mac_limit());
     tc.name = name;
   }
   auto note = [&](const std::string& msg) {

@@ -77,7 +77,7 @@ void AddTenantCommands(CLI::App& app, const GlobalOptions& g, Action& action) {
   add->add_option("--vlan", add_args->vlan, "Uplink VLAN id, 1..4094 (default: none)")
       ->type_name("N");
   add->add_option("--mac-limit", add_args->mac_limit,
-                  "Maximum learned MACs (default: the dataplane's, 65536)")
+                  "Maximum learned MACs (default 4096; reserved for the tenant in the MAC table)")
       ->type_name("N");
   add->add_option("--vni", add_args->vni, "VXLAN network identifier (default: none)")
       ->type_name("N");

@@ -322,6 +322,12 @@ std::string FormatStatus(const v1::Status& st) {
                         : fmt::format("{} (behind desired {})", dp.generation(), st.generation()));
     kv.Add("  workers", Num(dp.workers()));
     kv.Add("  ports up", fmt::format("{}/{}", dp.ports_up(), dp.ports_total()));
+    kv.Add("  MAC table",
+           fmt::format("{} used, {} reserved by tenants, {} entries{}", dp.mac_table_used(),
+                       dp.mac_table_reserved(), dp.mac_table_size(),
+                       dp.mac_table_reserved() > dp.mac_table_size()
+                           ? " (OVERCOMMITTED: tenant limits are not guaranteed)"
+                           : ""));
   }
   kv.Add("  full syncs", Num(dp.full_syncs()));
   if (!dp.last_error().empty()) kv.Add("  last error", dp.last_error());

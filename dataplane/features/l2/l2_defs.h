@@ -12,4 +12,5 @@
   X(flooded)     /* broadcast, multicast or unknown unicast */             \
   X(learned)     /* new MAC entries */                                     \
   X(moved)       /* MAC moved between ports */                             \
-  X(learn_limit) /* not learned: the tenant's mac_limit or the table full */
+  X(learn_limit) /* not learned: the tenant holds its mac_limit */         \
+  X(learn_table_full) /* not learned: the MAC table is full */

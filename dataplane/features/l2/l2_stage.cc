@@ -12,7 +12,6 @@ namespace {
 // A refresh rewrites the entry only this often, so a busy flow does not
 // keep a cache line bouncing between workers.
 constexpr uint64_t kRefreshMs = 1000;
-constexpr uint32_t kDefaultMacLimit = 65536;
 
 // The keys of the burst's undecided runs, consecutive equal ones folded:
 // key i's answer is uniq_values[slot[i]], hit bit slot[i] of hits.
@@ -106,47 +105,56 @@ void L2Stage(WorkerContext& w, const Snapshot& s, Burst& b, uint64_t now_ms) {
           b.trace->Add(r, "l2", fmt::format("source {} moves from {} to {}{}",
                                             FormatMac(b.src[r]), DestName(s, ValueDest(v)),
                                             s.PortName(in_port), learn ? "" : " (dry run: not)"));
-        if (learn && w.macs->Upsert(key, PackMacValue(in_port, now_ms)))
+        if (learn && Stored(w.macs->Learn(key, PackMacValue(in_port, now_ms),
+                                          s.tenants[tenant].mac_limit, false)))
           c.tenants[tenant].moved += b.RunLength(r);
       } else {
         if constexpr (kTrace)
           b.trace->Add(r, "l2", fmt::format("source {} known on {}", FormatMac(b.src[r]),
                                             s.PortName(in_port)));
         if (learn && unlikely(now_ms - ValueSeenMs(v) >= kRefreshMs))
-          w.macs->Upsert(key, PackMacValue(in_port, now_ms));
+          w.macs->Learn(key, PackMacValue(in_port, now_ms), s.tenants[tenant].mac_limit, false);
       }
       continue;
     }
     // Several runs of one new source in a burst: learn it once.
     if (key == last_learned) continue;
     last_learned = key;
-    uint32_t limit = s.tenants[tenant].mac_limit;
-    if (limit == 0) limit = kDefaultMacLimit;
-    if (w.macs->TenantCount(tenant) >= limit) {
-      c.tenants[tenant].learn_limit++;
-      if constexpr (kTrace)
-        b.trace->Add(r, "l2", fmt::format("source {} not learned: tenant {} has its {} MACs",
-                                          FormatMac(b.src[r]), s.TenantName(tenant), limit));
-      continue;
-    }
+    const uint32_t limit = s.tenants[tenant].mac_limit;
     if (!learn) {
       if constexpr (kTrace)
-        b.trace->Add(r, "l2", fmt::format("source {} unknown: would be learned on {} (dry run)",
-                                          FormatMac(b.src[r]), s.PortName(in_port)));
+        b.trace->Add(r, "l2", w.macs->TenantCount(tenant) >= limit
+                                  ? fmt::format("source {} unknown: not learned (tenant {} has "
+                                                "its {} MACs; dry run)",
+                                                FormatMac(b.src[r]), s.TenantName(tenant), limit)
+                                  : fmt::format("source {} unknown: would be learned on {} (dry run)",
+                                                FormatMac(b.src[r]), s.PortName(in_port)));
       continue;
     }
-    const bool stored = w.macs->Upsert(key, PackMacValue(in_port, now_ms));
-    if (stored) {
-      w.macs->CountLearned(tenant);
-      c.tenants[tenant].learned++;
-    } else {
-      c.tenants[tenant].learn_limit++;  // table full
+    const LearnResult res = w.macs->Learn(key, PackMacValue(in_port, now_ms), limit, true);
+    switch (res) {
+      case LearnResult::kInserted: c.tenants[tenant].learned++; break;
+      case LearnResult::kUpdated: break;  // another worker learned it meanwhile
+      case LearnResult::kTenantFull: c.tenants[tenant].learn_limit++; break;
+      case LearnResult::kTableFull: c.tenants[tenant].learn_table_full++; break;
     }
-    if constexpr (kTrace)
-      b.trace->Add(r, "l2", stored ? fmt::format("source {} learned on {}", FormatMac(b.src[r]),
-                                                 s.PortName(in_port))
-                                   : fmt::format("source {} not learned: MAC table full",
-                                                 FormatMac(b.src[r])));
+    if constexpr (kTrace) {
+      std::string what;
+      switch (res) {
+        case LearnResult::kInserted:
+        case LearnResult::kUpdated:
+          what = fmt::format("source {} learned on {}", FormatMac(b.src[r]), s.PortName(in_port));
+          break;
+        case LearnResult::kTenantFull:
+          what = fmt::format("source {} not learned: tenant {} has its {} MACs",
+                             FormatMac(b.src[r]), s.TenantName(tenant), limit);
+          break;
+        case LearnResult::kTableFull:
+          what = fmt::format("source {} not learned: MAC table full", FormatMac(b.src[r]));
+          break;
+      }
+      b.trace->Add(r, "l2", what);
+    }
   }
 
   // Decisions, one per run (the same destination key and tag state).

@@ -207,33 +207,43 @@ bool MacTable::FreeSlotFor(MacHashKey key, uint64_t* bucket, uint32_t* slot) {
   return false;
 }
 
-bool MacTable::Upsert(MacHashKey key, uint64_t value) {
+LearnResult MacTable::Learn(MacHashKey key, uint64_t value, uint32_t limit, bool expect_new) {
+  std::atomic<uint32_t>& count = tenant_count_[KeyTenant(key)];
+  // A new key that would be refused is refused here, without the lock and
+  // without touching the generation (every worker's lookup cache stays).
+  // The check is repeated under the lock, where it is exact.
+  if (expect_new) {
+    if (count.load(std::memory_order_relaxed) >= limit) return LearnResult::kTenantFull;
+    if (size_.load(std::memory_order_relaxed) >= capacity_) return LearnResult::kTableFull;
+  }
   rte_spinlock_lock(&write_lock_);
-  bool ok = true;
-  bool done = false;
-  for (int which = 0; which < 2 && !done; ++which) {
+  for (int which = 0; which < 2; ++which) {
     Bucket& bk = buckets_[BucketOf(key, which)];
     for (uint32_t i = 0; i < kBucketSlots; ++i) {
       if (bk.slot[i].key.load(std::memory_order_relaxed) == key) {
         // Same key: the value alone changes, one atomic store.
         bk.slot[i].value.store(value, std::memory_order_release);
-        done = true;
-        break;
+        Changed();
+        rte_spinlock_unlock(&write_lock_);
+        return LearnResult::kUpdated;
       }
     }
   }
-  if (!done) {
-    uint64_t b;
-    uint32_t s;
-    ok = size_ < capacity_ && FreeSlotFor(key, &b, &s);
-    if (ok) {
-      WriteSlot(b, s, key, value);
-      ++size_;
-    }
+  LearnResult result = LearnResult::kInserted;
+  uint64_t b;
+  uint32_t s;
+  if (count.load(std::memory_order_relaxed) >= limit) {
+    result = LearnResult::kTenantFull;
+  } else if (size_.load(std::memory_order_relaxed) >= capacity_ || !FreeSlotFor(key, &b, &s)) {
+    result = LearnResult::kTableFull;
+  } else {
+    WriteSlot(b, s, key, value);
+    size_.store(size_.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
+    count.store(count.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
+    Changed();
   }
-  Changed();
   rte_spinlock_unlock(&write_lock_);
-  return ok;
+  return result;
 }
 
 void MacTable::ForEach(const std::function<void(const MacRecord&)>& fn) const {
@@ -246,11 +256,9 @@ void MacTable::ForEach(const std::function<void(const MacRecord&)>& fn) const {
   }
 }
 
-// One pass over the buckets: remove the entries `match` selects (taking the
-// write lock only for buckets that have one) and, if `survivors` is given,
-// count the entries left per tenant.
-uint32_t MacTable::Sweep(const std::function<bool(const MacRecord&)>& match,
-                         std::vector<uint32_t>* survivors) {
+// One pass over the buckets: remove the entries `match` selects, taking the
+// write lock only for buckets that have one.
+uint32_t MacTable::Sweep(const std::function<bool(const MacRecord&)>& match) {
   uint32_t removed = 0;
   for (uint64_t b = 0; b <= mask_; ++b) {
     Slot* slot = buckets_[b].slot;
@@ -259,46 +267,30 @@ uint32_t MacTable::Sweep(const std::function<bool(const MacRecord&)>& match,
       const MacHashKey k = slot[i].key.load(std::memory_order_relaxed);
       any = k != 0 && match(Record(k, slot[i].value.load(std::memory_order_relaxed)));
     }
-    if (any) {
-      rte_spinlock_lock(&write_lock_);
-      for (uint32_t i = 0; i < kBucketSlots; ++i) {
-        const MacHashKey k = slot[i].key.load(std::memory_order_relaxed);
-        if (k == 0 || !match(Record(k, slot[i].value.load(std::memory_order_relaxed)))) continue;
-        WriteSlot(b, i, 0, 0);
-        --size_;
-        ++removed;
-        Changed();
-        // Workers fetch_add on the same counter meanwhile: decrement
-        // atomically (never below zero) so none of their learns is lost.
-        std::atomic<uint32_t>& count = tenant_count_[KeyTenant(k)];
-        uint32_t c = count.load(std::memory_order_relaxed);
-        while (c > 0 && !count.compare_exchange_weak(c, c - 1, std::memory_order_relaxed)) {
-        }
-      }
-      rte_spinlock_unlock(&write_lock_);
+    if (!any) continue;
+    rte_spinlock_lock(&write_lock_);
+    for (uint32_t i = 0; i < kBucketSlots; ++i) {
+      const MacHashKey k = slot[i].key.load(std::memory_order_relaxed);
+      if (k == 0 || !match(Record(k, slot[i].value.load(std::memory_order_relaxed)))) continue;
+      WriteSlot(b, i, 0, 0);
+      size_.store(size_.load(std::memory_order_relaxed) - 1, std::memory_order_relaxed);
+      std::atomic<uint32_t>& count = tenant_count_[KeyTenant(k)];
+      count.store(count.load(std::memory_order_relaxed) - 1, std::memory_order_relaxed);
+      ++removed;
+      Changed();
     }
-    if (survivors != nullptr) {
-      for (uint32_t i = 0; i < kBucketSlots; ++i) {
-        const MacHashKey k = slot[i].key.load(std::memory_order_relaxed);
-        if (k != 0) ++(*survivors)[KeyTenant(k)];
-      }
-    }
+    rte_spinlock_unlock(&write_lock_);
   }
   return removed;
 }
 
 uint32_t MacTable::Remove(const std::function<bool(const MacRecord&)>& match) {
-  return Sweep(match, nullptr);
+  return Sweep(match);
 }
 
 uint32_t MacTable::Age(uint64_t now_ms, uint64_t max_age_ms) {
-  std::vector<uint32_t> counts(kMaxTenantId + 1, 0);
-  const uint32_t removed = Sweep(
-      [&](const MacRecord& r) { return now_ms > r.seen_ms && now_ms - r.seen_ms > max_age_ms; },
-      &counts);
-  for (uint32_t t = 0; t <= kMaxTenantId; ++t)
-    tenant_count_[t].store(counts[t], std::memory_order_relaxed);
-  return removed;
+  return Sweep(
+      [&](const MacRecord& r) { return now_ms > r.seen_ms && now_ms - r.seen_ms > max_age_ms; });
 }
 
 }  // namespace switchyard

@@ -7,6 +7,15 @@
 // Threads: workers look up lock-free and learn concurrently; aging and
 // flushes run on the housekeeping thread. Every write (insert, move,
 // refresh, delete) takes one spinlock; learning is rare next to lookups.
+// An insert that will be refused (the tenant at its limit, the table full)
+// is refused before the lock, and changes nothing: a tenant flooding new
+// source MACs past its limit neither contends for the lock nor invalidates
+// the workers' lookup caches.
+//
+// Capacity is shared, limits are per tenant: each tenant may hold up to its
+// limit, counted exactly (under the write lock). The control plane admits a
+// tenant only if the limits of all tenants together fit the capacity, so a
+// tenant's limit is also its guarantee: no other tenant can fill its share.
 // Readers never lock: each bucket has a sequence number (odd while a writer
 // changes it) and a reader retries a bucket that changed under it. An
 // insert that must make room moves entries to their other bucket, writing
@@ -50,6 +59,15 @@ inline uint64_t PackMacValue(MacDest dest, uint64_t now_ms) { return (now_ms << 
 inline MacDest ValueDest(uint64_t v) { return static_cast<MacDest>(v & 0xffff); }
 inline uint64_t ValueSeenMs(uint64_t v) { return v >> 16; }
 
+// What a learn did.
+enum class LearnResult : uint8_t {
+  kUpdated,     // the key was there: its value changed (a refresh or a move)
+  kInserted,    // a new entry
+  kTenantFull,  // not inserted: the tenant holds its limit
+  kTableFull,   // not inserted: no room in the table
+};
+inline bool Stored(LearnResult r) { return r == LearnResult::kUpdated || r == LearnResult::kInserted; }
+
 struct MacRecord {
   uint16_t tenant;
   MacKey mac;
@@ -67,11 +85,18 @@ class MacTable {
 
   // Worker: look up `n` (<= 64) keys; values[i] valid where hit bit i set.
   uint64_t LookupBulk(const MacHashKey* keys, uint32_t n, uint64_t* values) const;
-  // Worker: insert or update. False when the table is full.
-  bool Upsert(MacHashKey key, uint64_t value);
+  // Worker: store `value` under `key`. A new key is inserted only while its
+  // tenant holds fewer than `limit` entries and the table has room.
+  // `expect_new` says the caller's lookup missed: then a refusal is decided
+  // without the lock (the common case of a tenant flooding new MACs).
+  LearnResult Learn(MacHashKey key, uint64_t value, uint32_t limit, bool expect_new);
+  // Learn with no tenant limit (tests, benchmarks). False when refused.
+  bool Upsert(MacHashKey key, uint64_t value) {
+    return Stored(Learn(key, value, UINT32_MAX, false));
+  }
 
-  // Housekeeping thread: remove entries not seen for `max_age_ms`, and
-  // recount entries per tenant. Returns how many were removed.
+  // Housekeeping thread: remove entries not seen for `max_age_ms`. Returns
+  // how many were removed.
   uint32_t Age(uint64_t now_ms, uint64_t max_age_ms);
   // Housekeeping thread: remove entries matching the predicate.
   uint32_t Remove(const std::function<bool(const MacRecord&)>& match);
@@ -79,16 +104,13 @@ class MacTable {
   // change meanwhile; fine for display).
   void ForEach(const std::function<void(const MacRecord&)>& fn) const;
 
-  // Entries per tenant as of the last learn/age; workers bump on learn and
-  // check against the tenant's limit. Not exact under races between workers
-  // learning the same new MAC; Age() recounts exactly.
+  // Entries of a tenant, exact: changed only under the write lock, by the
+  // insert or removal that changes the table.
   uint32_t TenantCount(uint16_t tenant) const {
     return tenant_count_[tenant].load(std::memory_order_relaxed);
   }
-  void CountLearned(uint16_t tenant) {
-    tenant_count_[tenant].fetch_add(1, std::memory_order_relaxed);
-  }
   uint32_t capacity() const { return capacity_; }
+  uint32_t size() const { return size_.load(std::memory_order_relaxed); }
 
   // Bumped after every change to the table (learn, move, refresh, delete),
   // with release order: a worker that read generation G before a lookup may
@@ -130,20 +152,19 @@ class MacTable {
   bool ReadBucket(uint64_t b, MacHashKey key, uint64_t* value) const;
   void WriteSlot(uint64_t b, uint32_t i, MacHashKey key, uint64_t value);
   bool FreeSlotFor(MacHashKey key, uint64_t* bucket, uint32_t* slot);
-  uint32_t Sweep(const std::function<bool(const MacRecord&)>& match,
-                 std::vector<uint32_t>* survivors);
+  uint32_t Sweep(const std::function<bool(const MacRecord&)>& match);
 
   Bucket* buckets_ = nullptr;
   uint64_t mask_ = 0;
   uint32_t capacity_;
-  uint64_t size_ = 0;  // entries; under write_lock_
+  std::atomic<uint32_t> size_{0};  // entries; written under write_lock_
   rte_spinlock_t write_lock_;
   // Bumped before and after a chain of moves (odd while one runs).
   std::atomic<uint64_t> moves_{0};
   // Own cache line: read by every worker per burst, written only on change.
   alignas(64) std::atomic<uint64_t> generation_{0};
   char pad_[64 - sizeof(std::atomic<uint64_t>)];
-  std::unique_ptr<std::atomic<uint32_t>[]> tenant_count_;
+  std::unique_ptr<std::atomic<uint32_t>[]> tenant_count_;  // written under write_lock_
 };
 
 }  // namespace switchyard

@@ -5,11 +5,13 @@
 #include <functional>
 #include <string>
 
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include "kernel/netlink_kernel.h"
 #include "model/checks.h"
 #include "model/validate.h"
+#include "switchyard/mac_limits.h"
 
 namespace switchyard::controlplane {
 namespace {
@@ -316,8 +318,42 @@ class ChecksTest : public ::testing::Test {
 
 TEST_F(ChecksTest, TenantIdAssignedLowestFree) {
   pb::Tenant t = MakeTenant("green");
-  ASSERT_TRUE(PrepareTenantCreate(state_, t).ok());
+  ASSERT_TRUE(PrepareTenantCreate(state_, t, kDefaultMacTableSize).ok());
   EXPECT_EQ(t.id(), 2u);
+}
+
+// Each tenant's MAC limit is reserved in the dataplane's table: a limit
+// that does not fit beside the others is refused (with what is left), on
+// create and on update; what fits exactly is accepted.
+TEST_F(ChecksTest, TenantMacLimitsMustFitTheTable) {
+  // blue and red use the default limit: 2 x 4096 reserved.
+  const uint32_t table = 3 * kDefaultMacLimit + 1000;
+  pb::Tenant big = MakeTenant("green");
+  big.set_mac_limit(kDefaultMacLimit + 1001);
+  Status st = PrepareTenantCreate(state_, big, table);
+  EXPECT_EQ(st.code(), StatusCode::FAILED_PRECONDITION) << st.message();
+  EXPECT_EQ(st.message(), fmt::format("tenant.mac_limit: {} MACs cannot be reserved for tenant "
+                                      "'green': the dataplane's MAC table holds {} and the other "
+                                      "tenants reserve {}, leaving {} (lower a limit, or run the "
+                                      "dataplane with a larger --mac-table-size)",
+                                      kDefaultMacLimit + 1001, table, 2 * kDefaultMacLimit,
+                                      kDefaultMacLimit + 1000));
+  big.set_mac_limit(kDefaultMacLimit + 1000);
+  ASSERT_TRUE(PrepareTenantCreate(state_, big, table).ok());
+  AddTenant(big);
+  // The table is now fully reserved: a default tenant does not fit, and
+  // the message says it is the default.
+  pb::Tenant dflt = MakeTenant("black");
+  st = PrepareTenantCreate(state_, dflt, table);
+  EXPECT_EQ(st.code(), StatusCode::FAILED_PRECONDITION);
+  EXPECT_NE(st.message().find("4096 MACs (the default) cannot be reserved"), std::string::npos)
+      << st.message();
+  // Raising red's limit does not fit; lowering it does, and frees room.
+  pb::Tenant red = state_.tenants["red"];
+  red.set_mac_limit(kDefaultMacLimit + 1);
+  EXPECT_EQ(PrepareTenantUpdate(state_, red, table).code(), StatusCode::FAILED_PRECONDITION);
+  red.set_mac_limit(100);
+  ASSERT_TRUE(PrepareTenantUpdate(state_, red, table).ok());
 }
 
 TEST_F(ChecksTest, TenantDuplicates) {
@@ -335,7 +371,7 @@ TEST_F(ChecksTest, TenantDuplicates) {
       {vni, "tenant.vni"},
   };
   for (auto c : cases) {
-    Status st = PrepareTenantCreate(state_, c.t);
+    Status st = PrepareTenantCreate(state_, c.t, kDefaultMacTableSize);
     EXPECT_EQ(st.code(), StatusCode::ALREADY_EXISTS) << st.message();
     EXPECT_NE(st.message().find(c.field + ":"), std::string::npos) << st.message();
   }

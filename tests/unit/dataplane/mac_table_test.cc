@@ -81,10 +81,8 @@ TEST(MacTable, FullTableMovesEntriesAndKeepsThemAll) {
 
 TEST(MacTable, RemoveAndAge) {
   MacTable t(Name().c_str(), 100);
-  for (uint32_t i = 0; i < 10; ++i) {
-    ASSERT_TRUE(t.Upsert(Key(i), PackMacValue(1, 1000 + i * 100)));
-    t.CountLearned(1);
-  }
+  for (uint32_t i = 0; i < 10; ++i) ASSERT_TRUE(t.Upsert(Key(i), PackMacValue(1, 1000 + i * 100)));
+  EXPECT_EQ(t.TenantCount(1), 10u);
   EXPECT_EQ(t.Remove([](const MacRecord& r) { return r.mac == 0x020000000000ULL + 2; }), 1u);
   EXPECT_EQ(t.TenantCount(1), 9u);
   // Seen at 1000..1900; at 2500 with max age 700, those seen before 1800 go.
@@ -96,6 +94,67 @@ TEST(MacTable, RemoveAndAge) {
   EXPECT_FALSE(Get(t, Key(7), &v));
   // Freed slots are reused.
   for (uint32_t i = 100; i < 198; ++i) EXPECT_TRUE(t.Upsert(Key(i), PackMacValue(1, 1))) << i;
+}
+
+// A tenant at its limit is refused, and the refusal changes nothing: no
+// generation bump (the workers' lookup caches stay valid), no entry.
+// A full table is told apart from a full tenant; another tenant still
+// learns while one is at its limit.
+TEST(MacTable, TenantLimitRefusesWithoutChangingAnything) {
+  MacTable t(Name().c_str(), 30);
+  for (uint32_t i = 0; i < 10; ++i)
+    ASSERT_EQ(t.Learn(Key(i), PackMacValue(1, 1), 10, true), LearnResult::kInserted) << i;
+  const uint64_t gen = t.Generation();
+  for (uint32_t i = 10; i < 1000; ++i)
+    ASSERT_EQ(t.Learn(Key(i), PackMacValue(1, 1), 10, true), LearnResult::kTenantFull) << i;
+  // Without the lock-free pre-check (a caller whose lookup hit), the same
+  // answer from under the lock.
+  EXPECT_EQ(t.Learn(Key(2000), PackMacValue(1, 1), 10, false), LearnResult::kTenantFull);
+  EXPECT_EQ(t.Generation(), gen) << "a refused insert must not invalidate lookups";
+  EXPECT_EQ(t.TenantCount(1), 10u);
+  EXPECT_EQ(t.size(), 10u);
+  // At its limit a tenant still refreshes and moves what it has.
+  EXPECT_EQ(t.Learn(Key(3), PackMacValue(2, 5), 10, false), LearnResult::kUpdated);
+  EXPECT_EQ(t.TenantCount(1), 10u);
+  // Another tenant learns; the table, not the tenant, runs out at 30.
+  for (uint32_t i = 0; i < 20; ++i)
+    ASSERT_EQ(t.Learn(Key(i, 2), PackMacValue(1, 1), 100, true), LearnResult::kInserted) << i;
+  EXPECT_EQ(t.Learn(Key(20, 2), PackMacValue(1, 1), 100, true), LearnResult::kTableFull);
+  EXPECT_EQ(t.Learn(Key(21, 2), PackMacValue(1, 1), 100, false), LearnResult::kTableFull);
+  EXPECT_EQ(t.TenantCount(2), 20u);
+  // Removing frees the tenant's share again.
+  EXPECT_EQ(t.Remove([](const MacRecord& r) { return r.tenant == 1 && r.mac == KeyMac(Key(4)); }), 1u);
+  EXPECT_EQ(t.TenantCount(1), 9u);
+  EXPECT_EQ(t.Learn(Key(500), PackMacValue(1, 1), 10, true), LearnResult::kInserted);
+}
+
+// Workers learning one tenant's new MACs at once, while the housekeeping
+// thread ages entries: the tenant never holds more than its limit, and its
+// count is exactly what the table holds (aging does not overwrite counts
+// that workers change meanwhile).
+TEST(MacTable, TenantCountExactUnderConcurrentLearnAndAge) {
+  const uint32_t limit = 500;
+  MacTable t(Name().c_str(), 4096);
+  std::atomic<bool> stop{false};
+  std::atomic<uint32_t> over{0};
+  auto learner = [&](uint32_t base) {
+    for (uint32_t i = 0; i < 200000 && !stop.load(std::memory_order_relaxed); ++i) {
+      // seen_ms = i % 4: aging at "now" 10 with max age 7 removes seen 0, 1 and 2.
+      t.Learn(Key(base + i), PackMacValue(1, i % 4), limit, true);
+      if (t.TenantCount(1) > limit) ++over;
+    }
+  };
+  std::thread a(learner, 0), b(learner, 1u << 24);
+  for (int round = 0; round < 2000; ++round) t.Age(10, 7);
+  stop = true;
+  a.join();
+  b.join();
+  uint32_t held = 0;
+  t.ForEach([&](const MacRecord& r) { held += r.tenant == 1 ? 1 : 0; });
+  EXPECT_LE(held, limit);
+  EXPECT_EQ(t.TenantCount(1), held);
+  EXPECT_EQ(t.size(), held);
+  EXPECT_EQ(over.load(), 0u);
 }
 
 // Readers must find every stable key with its value while a writer churns

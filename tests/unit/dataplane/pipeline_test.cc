@@ -227,6 +227,19 @@ TEST_F(PipelineTest, MacLimitStopsLearning) {
   EXPECT_EQ(h_->macs->TenantCount(1), 2u);
 }
 
+// A full table is counted apart from a tenant at its limit.
+TEST_F(PipelineTest, TableFullCountedApartFromTheLimit) {
+  h_ = std::make_unique<testing::WorkerHarness>(pool(), 2);
+  for (uint64_t mac : {kMacA, kMacB, kMacC}) {
+    Send(0, {Frame(kBroadcast, mac)});
+    Free(Out(1));
+    Free(Out(3));
+  }
+  EXPECT_EQ(h_->counters->tenants[1].learned, 2u);
+  EXPECT_EQ(h_->counters->tenants[1].learn_table_full, 1u);
+  EXPECT_EQ(h_->counters->tenants[1].learn_limit, 0u);
+}
+
 TEST_F(PipelineTest, AgingForgetsIdleMacs) {
   Send(0, {Frame(kBroadcast, kMacA)}, 1000);
   Send(2, {Frame(kBroadcast, kMacB)}, 5000);

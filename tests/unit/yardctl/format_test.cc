@@ -206,7 +206,7 @@ TEST(FormatStats, SectionsAndCyclesPerPacket) {
   EXPECT_EQ(lines[2], "");
   EXPECT_EQ(lines[3],
             "TENANT  RX-PACKETS  RX-BYTES  UNICAST  FLOODED  DROPPED  LEARNED  MOVED  LEARN-LIMIT  "
-            "MACS");
+            "LEARN-TABLE-FULL  MACS");
   EXPECT_EQ(lines[5], "");
   EXPECT_EQ(lines[6], "DROP-REASON  PACKETS");
   EXPECT_EQ(lines[7], "no_tenant          3");
