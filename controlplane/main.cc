@@ -73,11 +73,17 @@ int main(int argc, char** argv) {
   std::string dataplane_path = "/run/switchyard/dataplane.sock";
   std::string db_path = "/var/lib/switchyard/switchyard.db";
   std::string log_level = "info";
+  uint32_t dataplane_timeout_ms = 10000;
 
   CLI::App app{"switchyard-controld: Switchyard control-plane daemon"};
   app.add_option("--socket", socket_path, "unix socket to serve switchyard.v1.Control on")->capture_default_str();
   app.add_option("--dataplane", dataplane_path, "unix socket of switchyard-dataplane")->capture_default_str();
   app.add_option("--db", db_path, "SQLite database holding the desired state")->capture_default_str();
+  app.add_option("--dataplane-timeout", dataplane_timeout_ms,
+                 "milliseconds a call to the dataplane may take before it counts as failed "
+                 "(then controld retries with full Syncs, backing off up to 5 s)")
+      ->capture_default_str()
+      ->check(CLI::Range(100u, 600000u));
   app.add_option("--log-level", log_level, "trace, debug, info, warn, error, critical")
       ->capture_default_str()
       ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "critical", "off"}));
@@ -107,7 +113,8 @@ int main(int argc, char** argv) {
     return 1;
   }
   sc::NetlinkKernel kernel;
-  sc::Controller controller(*store, kernel, {.dataplane_socket = dataplane_path});
+  sc::Controller controller(*store, kernel, {.dataplane_socket = dataplane_path,
+                                                  .rpc_timeout = std::chrono::milliseconds(dataplane_timeout_ms)});
   if (auto st = controller.Init(); !st.ok()) {
     spdlog::critical("loading {}: {}", db_path, st.message());
     return 1;

@@ -286,12 +286,19 @@ void Controller::GetStatus(pb::Status& out) const {
   dp.set_socket(reconciler_.socket());
   dp.set_full_syncs(snap.full_syncs);
   dp.set_last_error(snap.last_error);
+  dp.set_out_of_sync(snap.out_of_sync);
+  dp.set_failed_attempts(snap.failed_attempts);
+  dp.set_next_retry_ms(static_cast<uint64_t>(snap.next_retry_ms));
+  // Connected means the event stream is up; a dataplane that does not answer
+  // GetState in time (hung) shows what controld last knew of it.
+  dp.set_connected(snap.connected);
+  dp.set_instance_id(snap.instance_id);
+  dp.set_generation(snap.generation);
   pb::DataplaneState state;
   if (!snap.connected || !FetchState(state)) return;
-  dp.set_connected(true);
   dp.set_instance_id(state.instance_id());
   dp.set_generation(state.generation());
-  dp.set_in_sync(state.generation() == out.generation());
+  dp.set_in_sync(!snap.out_of_sync && state.generation() == out.generation());
   dp.set_workers(state.workers());
   dp.set_uptime_ms(state.uptime_ms());
   dp.set_version(state.version());

@@ -39,6 +39,7 @@ void Reconciler::Start() {
   std::lock_guard lock(mu_);
   if (thread_.joinable() || stopping_) return;
   thread_ = std::thread([this] { Run(); });
+  repair_thread_ = std::thread([this] { Repair(); });
 }
 
 void Reconciler::Stop() {
@@ -48,7 +49,9 @@ void Reconciler::Stop() {
     if (watch_ctx_) watch_ctx_->TryCancel();
   }
   cv_.notify_all();
+  repair_cv_.notify_all();
   if (thread_.joinable()) thread_.join();
+  if (repair_thread_.joinable()) repair_thread_.join();
 }
 
 std::shared_ptr<pb::Dataplane::Stub> Reconciler::Stub() const {
@@ -69,6 +72,12 @@ Reconciler::Snapshot Reconciler::GetSnapshot() const {
   s.full_syncs = full_syncs_;
   s.mac_table_size = mac_table_size_;
   s.last_error = last_error_;
+  s.out_of_sync = s.connected && needs_sync_ && failed_attempts_ > 0;
+  s.failed_attempts = failed_attempts_;
+  if (s.out_of_sync)
+    s.next_retry_ms = std::max<int64_t>(0, std::chrono::duration_cast<std::chrono::milliseconds>(
+                                               next_retry_ - std::chrono::steady_clock::now())
+                                               .count());
   s.port_errors = kernel_errors_;
   for (const auto& [port, msg] : dp_errors_) s.port_errors[port] = msg;  // the dataplane's reason wins
   return s;
@@ -78,6 +87,42 @@ void Reconciler::SetError(const std::string& error) {
   spdlog::warn("reconcile: {}", error);
   std::lock_guard lock(mu_);
   last_error_ = error;
+}
+
+// mu_ held: the dataplane's state is unknown after a failed write. The
+// repairer retries after the current backoff, which doubles per failure.
+void Reconciler::WriteFailedLocked() {
+  needs_sync_ = true;
+  ++failed_attempts_;
+  backoff_ = backoff_.count() == 0 ? options_.retry : std::min(backoff_ * 2, options_.max_backoff);
+  next_retry_ = std::chrono::steady_clock::now() + backoff_;
+  repair_cv_.notify_all();
+}
+
+void Reconciler::Repair() {
+  std::unique_lock lock(mu_);
+  while (!stopping_) {
+    if (failed_attempts_ == 0 || !needs_sync_ || stub_ == nullptr) {
+      // Nothing to repair (a disconnect is the session's: its Hello syncs).
+      repair_cv_.wait(lock);
+      continue;
+    }
+    if (repair_cv_.wait_until(lock, next_retry_, [this] { return stopping_; })) break;
+    if (std::chrono::steady_clock::now() < next_retry_ || !needs_sync_ || stub_ == nullptr) continue;
+    const uint32_t attempt = failed_attempts_ + 1;
+    lock.unlock();
+    spdlog::info("reconcile: dataplane out of sync, full sync attempt {}", attempt);
+    // The mutation mutex first (lock order), then FullSyncLocked takes mu_.
+    with_desired_([&](const DesiredState& desired) {
+      bool again;
+      {
+        std::lock_guard l(mu_);
+        again = needs_sync_ && stub_ != nullptr;
+      }
+      if (again) FullSyncLocked(desired);
+    });
+    lock.lock();
+  }
 }
 
 void Reconciler::Run() {
@@ -164,6 +209,8 @@ void Reconciler::OnHello(const pb::Hello& hello) {
       std::lock_guard lock(mu_);
       synced_instance_ = hello.instance_id();
       needs_sync_ = false;
+      failed_attempts_ = 0;
+      backoff_ = std::chrono::milliseconds(0);
     }
     // The dataplane did not restart, but a previous controld may have died
     // before finishing the kernel side; it is idempotent.
@@ -181,7 +228,7 @@ bool Reconciler::FullSyncLocked(const DesiredState& desired) {
   if (!st.ok()) {
     SetError(fmt::format("Sync to generation {} failed: {}", desired.generation, st.error_message()));
     std::lock_guard lock(mu_);
-    needs_sync_ = true;
+    WriteFailedLocked();
     return false;
   }
   spdlog::info("reconcile: full sync to generation {} ({} changed, {} port errors)", reply.generation(),
@@ -191,6 +238,8 @@ bool Reconciler::FullSyncLocked(const DesiredState& desired) {
     dp_generation_ = reply.generation();
     synced_instance_ = instance_id_;
     needs_sync_ = false;
+    failed_attempts_ = 0;
+    backoff_ = std::chrono::milliseconds(0);
     ++full_syncs_;
     dp_errors_ = ErrorMap(reply.port_errors());
     kernel_errors_.clear();
@@ -250,7 +299,7 @@ Reconciler::PushResult Reconciler::Push(const DesiredState& desired, const std::
   if (!st.ok()) {
     SetError(fmt::format("Apply to generation {} failed: {}", desired.generation, st.error_message()));
     std::lock_guard lock(mu_);
-    needs_sync_ = true;  // we no longer know what the dataplane has
+    WriteFailedLocked();  // we no longer know what the dataplane has
     return result;
   }
   result.delivered = true;

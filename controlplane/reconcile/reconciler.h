@@ -8,6 +8,13 @@
 // config). When the stream breaks it retries every `retry` interval.
 // Mutations arrive through Push() on gRPC handler threads.
 //
+// A write that fails while connected (a deadline, a dataplane error) leaves
+// the dataplane's state unknown. A second private thread, the repairer,
+// then sends full Syncs with exponential backoff (`retry` doubling up to
+// `max_backoff`) until one succeeds; GetSnapshot() says the dataplane is out
+// of sync, how many attempts failed, the last error and when the next
+// attempt is.
+//
 // Lock order: the controller's mutation mutex, then Reconciler::mu_. Every
 // write to the dataplane (Sync, Apply) happens with the mutation mutex held,
 // so writes are totally ordered and always carry the latest desired state.
@@ -44,6 +51,7 @@ class Reconciler {
     std::string socket;  // the dataplane's unix socket path
     std::chrono::milliseconds retry{100};
     std::chrono::milliseconds rpc_timeout{10000};
+    std::chrono::milliseconds max_backoff{5000};
   };
 
   // `kernel` may be null (then tap kernel config is not applied).
@@ -79,6 +87,10 @@ class Reconciler {
     // until one connects).
     uint32_t mac_table_size = kDefaultMacTableSize;
     std::string last_error;
+    // Connected, but the last write failed: the repairer is retrying.
+    bool out_of_sync = false;
+    uint32_t failed_attempts = 0;         // consecutive failed writes
+    int64_t next_retry_ms = 0;            // from now, while out of sync
     std::map<std::string, std::string> port_errors;  // dataplane and kernel errors, by port
   };
   Snapshot GetSnapshot() const;  // any thread
@@ -86,6 +98,8 @@ class Reconciler {
 
  private:
   void Run();                                           // reconciler thread
+  void Repair();                                        // repairer thread
+  void WriteFailedLocked();                             // mu_ held
   void Session();                                       // reconciler thread: one connection
   void OnHello(const pb::Hello& hello);                 // reconciler thread
   bool FullSyncLocked(const DesiredState& desired);     // mutation mutex held
@@ -100,6 +114,11 @@ class Reconciler {
   std::condition_variable cv_;  // wakes the retry sleep on Stop
   bool stopping_ = false;
   std::thread thread_;
+  std::thread repair_thread_;
+  std::condition_variable repair_cv_;  // a write failed, or stopping
+  uint32_t failed_attempts_ = 0;
+  std::chrono::milliseconds backoff_{0};
+  std::chrono::steady_clock::time_point next_retry_{};
   std::shared_ptr<grpc::ClientContext> watch_ctx_;  // to cancel the stream on Stop
   std::shared_ptr<pb::Dataplane::Stub> stub_;       // non-null while connected
   std::string instance_id_;

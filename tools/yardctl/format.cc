@@ -317,12 +317,21 @@ std::string FormatStatus(const v1::Status& st) {
     kv.Add("  version", OrDash(dp.version()));
     kv.Add("  instance", OrDash(dp.instance_id()));
     kv.Add("  uptime", FormatDuration(dp.uptime_ms()));
-    kv.Add("  generation",
-           dp.in_sync() ? fmt::format("{} (in sync)", dp.generation())
-                        : fmt::format("{} (behind desired {})", dp.generation(), st.generation()));
+    std::string sync;
+    if (dp.out_of_sync()) {
+      sync = fmt::format("{} (OUT OF SYNC with desired {}: {} failed attempt{}, next in {:.1f}s)",
+                         dp.generation(), st.generation(), dp.failed_attempts(),
+                         dp.failed_attempts() == 1 ? "" : "s", dp.next_retry_ms() / 1000.0);
+    } else if (dp.in_sync()) {
+      sync = fmt::format("{} (in sync)", dp.generation());
+    } else {
+      sync = fmt::format("{} (behind desired {})", dp.generation(), st.generation());
+    }
+    kv.Add("  generation", sync);
     kv.Add("  workers", Num(dp.workers()));
     kv.Add("  ports up", fmt::format("{}/{}", dp.ports_up(), dp.ports_total()));
-    kv.Add("  MAC table",
+    if (dp.mac_table_size() != 0)
+      kv.Add("  MAC table",
            fmt::format("{} used, {} reserved by tenants, {} entries{}", dp.mac_table_used(),
                        dp.mac_table_reserved(), dp.mac_table_size(),
                        dp.mac_table_reserved() > dp.mac_table_size()

@@ -85,9 +85,26 @@ void FakeDataplane::UpsertPortLocked(const pb::Port& port,
   ports_[port.name()] = port;
 }
 
-grpc::Status FakeDataplane::Sync(grpc::ServerContext*, const pb::SyncRequest* req, pb::SyncReply* reply) {
+void FakeDataplane::FailNextWrites(int n, std::chrono::milliseconds stall) {
   std::lock_guard lock(mu_);
+  fail_writes_ = n;
+  fail_stall_ = stall;
+}
+
+bool FakeDataplane::FailThisWrite(std::unique_lock<std::mutex>& lock) {
+  if (fail_writes_ == 0) return false;
+  --fail_writes_;
+  const auto stall = fail_stall_;
+  lock.unlock();
+  std::this_thread::sleep_for(stall);
+  lock.lock();
+  return true;
+}
+
+grpc::Status FakeDataplane::Sync(grpc::ServerContext*, const pb::SyncRequest* req, pb::SyncReply* reply) {
+  std::unique_lock lock(mu_);
   ++calls_.sync;
+  if (FailThisWrite(lock)) return grpc::Status(grpc::StatusCode::UNAVAILABLE, "stalled");
   tenants_.clear();
   ports_.clear();
   for (const auto& t : req->tenants()) tenants_[t.name()] = t;
@@ -98,8 +115,9 @@ grpc::Status FakeDataplane::Sync(grpc::ServerContext*, const pb::SyncRequest* re
 }
 
 grpc::Status FakeDataplane::Apply(grpc::ServerContext*, const pb::ApplyRequest* req, pb::ApplyReply* reply) {
-  std::lock_guard lock(mu_);
+  std::unique_lock lock(mu_);
   ++calls_.apply;
+  if (FailThisWrite(lock)) return grpc::Status(grpc::StatusCode::UNAVAILABLE, "stalled");
   if (req->base_generation() != generation_) {
     ++calls_.apply_refused;
     return grpc::Status(grpc::StatusCode::FAILED_PRECONDITION,

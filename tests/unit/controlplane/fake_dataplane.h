@@ -5,6 +5,7 @@
 // at generation 0 with a new instance id) and a record of the calls it got.
 
 #include <atomic>
+#include <chrono>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -34,6 +35,9 @@ class FakeDataplane final : public pb::Dataplane::Service {
   void FailPort(const std::string& name, const std::string& message);
   // Pretends some other writer moved the dataplane to `generation`.
   void ForceGeneration(uint64_t generation);
+  // The next `n` writes (Sync or Apply) stall for `stall` and then fail
+  // (UNAVAILABLE) without changing anything: a dataplane that hangs.
+  void FailNextWrites(int n, std::chrono::milliseconds stall);
 
   struct Calls {
     int sync = 0;
@@ -72,6 +76,11 @@ class FakeDataplane final : public pb::Dataplane::Service {
   std::map<std::string, pb::Port> ports_;
   std::map<std::string, std::string> fail_ports_;
   Calls calls_;
+  int fail_writes_ = 0;
+  std::chrono::milliseconds fail_stall_{0};
+  // mu_ held: true when this write is one to fail (after the stall, with
+  // mu_ released meanwhile).
+  bool FailThisWrite(std::unique_lock<std::mutex>& lock);
   int instances_ = 0;
 };
 

@@ -3,6 +3,7 @@
 #include <chrono>
 #include <memory>
 #include <mutex>
+#include <thread>
 
 #include <gtest/gtest.h>
 
@@ -170,6 +171,41 @@ TEST_F(ReconcilerTest, PushWhileDisconnectedIsDeliveredAtNextConnect) {
   ASSERT_TRUE(Eventually([&] { return InSync(); }));
   EXPECT_EQ(fake_.port_names(), (std::set<std::string>{"p0", "p1"}));
   EXPECT_EQ(fake_.calls().apply, 0);
+}
+
+// An Apply that times out (the dataplane hangs) is repaired with full Syncs
+// and backoff, with no further mutation to trigger them; meanwhile the
+// snapshot says out of sync, with the error.
+TEST_F(ReconcilerTest, FailedApplyIsRetriedWithBackoffUntilInSync) {
+  fake_.Start();
+  reconciler_ = std::make_unique<Reconciler>(
+      Reconciler::Options{dir_.path("dp.sock"), 100ms, 300ms, 1000ms}, nullptr,
+      [this](const std::function<void(const DesiredState&)>& fn) {
+        std::lock_guard lock(mu_);
+        fn(desired_);
+      });
+  reconciler_->Start();
+  ASSERT_TRUE(Eventually([&] { return InSync(); }));
+  // The Apply and the first two repair Syncs hang past the 300 ms deadline.
+  fake_.FailNextWrites(3, 400ms);
+  auto result = Mutate(PortChange("p1", 3));
+  EXPECT_FALSE(result.delivered);
+  auto snap = reconciler_->GetSnapshot();
+  EXPECT_TRUE(snap.out_of_sync);
+  EXPECT_EQ(snap.failed_attempts, 1u);
+  EXPECT_NE(snap.last_error.find("Apply to generation 3 failed"), std::string::npos) << snap.last_error;
+  EXPECT_GT(snap.next_retry_ms, 0);
+  EXPECT_LE(snap.next_retry_ms, 100);
+  ASSERT_TRUE(Eventually([&] { return reconciler_->GetSnapshot().failed_attempts >= 2; }, 3000ms));
+  ASSERT_TRUE(Eventually([&] { return InSync(); }, 5000ms));
+  snap = reconciler_->GetSnapshot();
+  EXPECT_FALSE(snap.out_of_sync);
+  EXPECT_EQ(snap.failed_attempts, 0u);
+  EXPECT_EQ(fake_.port_names(), (std::set<std::string>{"p0", "p1"}));
+  // One initial Sync, two that hung, the one that worked; nothing since.
+  EXPECT_EQ(fake_.calls().sync, 4);
+  std::this_thread::sleep_for(500ms);
+  EXPECT_EQ(fake_.calls().sync, 4);
 }
 
 TEST_F(ReconcilerTest, RecordsPortErrors) {

@@ -244,6 +244,26 @@ TEST(FormatStatus, ConnectedAndBehind) {
   EXPECT_THAT(out, HasSubstr("  ports up    3/4\n"));
 }
 
+TEST(FormatStatus, OutOfSyncSaysRetryAndError) {
+  v1::Status s;
+  s.set_generation(42);
+  auto* dp = s.mutable_dataplane();
+  dp->set_connected(true);
+  dp->set_generation(41);
+  dp->set_out_of_sync(true);
+  dp->set_failed_attempts(3);
+  dp->set_next_retry_ms(800);
+  dp->set_last_error("Apply to generation 42 failed: Deadline Exceeded");
+  dp->set_mac_table_size(1000);
+  dp->set_mac_table_reserved(1200);
+  std::string out = FormatStatus(s);
+  ExpectTidy(out);
+  EXPECT_THAT(out, HasSubstr("  generation  41 (OUT OF SYNC with desired 42: 3 failed attempts, "
+                             "next in 0.8s)\n"));
+  EXPECT_THAT(out, HasSubstr("  last error  Apply to generation 42 failed: Deadline Exceeded\n"));
+  EXPECT_THAT(out, HasSubstr("OVERCOMMITTED"));
+}
+
 TEST(FormatStatus, Disconnected) {
   v1::Status s;
   s.mutable_dataplane()->set_last_error("connect: No such file or directory");
