@@ -24,6 +24,7 @@
 #include "core/controller.h"
 #include "kernel/netlink_kernel.h"
 #include "store/sqlite_store.h"
+#include "switchyard/rpc_limits.h"
 
 namespace sc = switchyard::controlplane;
 
@@ -125,6 +126,11 @@ int main(int argc, char** argv) {
   grpc::ServerBuilder builder;
   builder.AddListeningPort("unix:" + socket_path, grpc::InsecureServerCredentials());
   builder.RegisterService(&service);
+  builder.SetMaxReceiveMessageSize(switchyard::kMaxControlRequestBytes);
+  builder.SetMaxSendMessageSize(switchyard::kMaxControlReplyBytes);
+  grpc::ResourceQuota quota("switchyard-controld");
+  quota.SetMaxThreads(switchyard::kMaxControlThreads);
+  builder.SetResourceQuota(quota);
   std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
   if (!server) {
     spdlog::critical("cannot serve on unix:{}", socket_path);

@@ -23,6 +23,7 @@
 #include "api/dataplane_service.h"
 #include "core/dataplane.h"
 #include "switchyard/mac_limits.h"
+#include "switchyard/rpc_limits.h"
 
 namespace {
 
@@ -155,6 +156,11 @@ int main(int argc, char** argv) {
     grpc::ServerBuilder builder;
     builder.AddListeningPort("unix:" + a.socket, grpc::InsecureServerCredentials());
     builder.RegisterService(&service);
+    builder.SetMaxReceiveMessageSize(switchyard::kMaxDataplaneMessageBytes);
+    builder.SetMaxSendMessageSize(switchyard::kMaxDataplaneMessageBytes);
+    grpc::ResourceQuota quota("switchyard-dataplane");
+    quota.SetMaxThreads(switchyard::kMaxDataplaneThreads);
+    builder.SetResourceQuota(quota);
     std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
     if (!server) {
       spdlog::critical("cannot serve on unix:{}", a.socket);

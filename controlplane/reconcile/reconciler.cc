@@ -2,6 +2,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include "switchyard/rpc_limits.h"
+
 namespace switchyard::controlplane {
 
 namespace {
@@ -15,6 +17,8 @@ std::shared_ptr<grpc::Channel> MakeChannel(const std::string& socket, std::chron
   args.SetInt(GRPC_ARG_INITIAL_RECONNECT_BACKOFF_MS, static_cast<int>(retry.count()));
   args.SetInt(GRPC_ARG_MIN_RECONNECT_BACKOFF_MS, static_cast<int>(retry.count()));
   args.SetInt(GRPC_ARG_MAX_RECONNECT_BACKOFF_MS, static_cast<int>(retry.count()));
+  args.SetMaxSendMessageSize(kMaxDataplaneMessageBytes);
+  args.SetMaxReceiveMessageSize(kMaxDataplaneMessageBytes);
   return grpc::CreateCustomChannel("unix:" + socket, grpc::InsecureChannelCredentials(), args);
 }
 

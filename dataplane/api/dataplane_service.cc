@@ -1,5 +1,9 @@
 #include "api/dataplane_service.h"
 
+#include <fmt/format.h>
+
+#include "switchyard/rpc_limits.h"
+
 namespace switchyard {
 
 grpc::Status DataplaneService::Sync(grpc::ServerContext*, const v1::SyncRequest* req,
@@ -29,7 +33,8 @@ grpc::Status DataplaneService::GetStats(grpc::ServerContext*, const v1::GetStats
 
 grpc::Status DataplaneService::ListMacs(grpc::ServerContext*, const v1::ListMacsRequest* req,
                                         v1::ListMacsReply* reply) {
-  *reply = dp_->ListMacs(*req);
+  if (auto err = dp_->ListMacs(*req, reply))
+    return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, *err);
   return grpc::Status::OK;
 }
 
@@ -56,6 +61,16 @@ grpc::Status DataplaneService::Trace(grpc::ServerContext*, const v1::TraceReques
 
 grpc::Status DataplaneService::WatchEvents(grpc::ServerContext* ctx, const v1::WatchEventsRequest*,
                                            grpc::ServerWriter<v1::Event>* writer) {
+  // Each stream holds a handler thread for its lifetime: a bounded number.
+  if (watchers_.fetch_add(1) >= kMaxEventStreams) {
+    watchers_.fetch_sub(1);
+    return grpc::Status(grpc::StatusCode::RESOURCE_EXHAUSTED,
+                        fmt::format("too many event streams (at most {})", kMaxEventStreams));
+  }
+  struct Release {
+    std::atomic<int>& n;
+    ~Release() { n.fetch_sub(1); }
+  } release{watchers_};
   EventBus& bus = dp_->events();
   uint64_t cursor = bus.Cursor();
   v1::Event hello;

@@ -35,6 +35,7 @@ class DataplaneService final : public v1::Dataplane::Service {
  private:
   Dataplane* dp_;
   std::atomic<bool> shutting_down_{false};
+  std::atomic<int> watchers_{0};
 };
 
 }  // namespace switchyard

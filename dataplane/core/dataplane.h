@@ -58,7 +58,11 @@ class Dataplane {
   std::optional<std::string> Apply(const v1::ApplyRequest& req, v1::ApplyReply* reply);
   v1::DataplaneState State();
   v1::Stats GetStats(const v1::GetStatsRequest& req);
-  v1::ListMacsReply ListMacs(const v1::ListMacsRequest& req);
+  // One page of learned MACs (see ListMacsRequest); an error message naming
+  // the field for a bad page_size or page_token.
+  static constexpr uint32_t kDefaultMacPage = 10000;
+  static constexpr uint32_t kMaxMacPage = 20000;
+  std::optional<std::string> ListMacs(const v1::ListMacsRequest& req, v1::ListMacsReply* reply);
   uint32_t FlushMacs(const v1::FlushMacsRequest& req);
 
   // The packet tracer (core/dataplane_trace.cc). Errors come back as a

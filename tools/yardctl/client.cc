@@ -4,6 +4,8 @@
 
 #include <fmt/format.h>
 
+#include "switchyard/rpc_limits.h"
+
 namespace yardctl {
 
 ErrorReport DescribeError(const grpc::Status& status, bool reached_server,
@@ -34,9 +36,19 @@ ErrorReport DescribeError(const grpc::Status& status, bool reached_server,
   }
 }
 
+namespace {
+
+std::shared_ptr<grpc::Channel> MakeChannel(const std::string& socket) {
+  grpc::ChannelArguments args;
+  args.SetMaxReceiveMessageSize(switchyard::kMaxControlReplyBytes);
+  return grpc::CreateCustomChannel("unix:" + socket, grpc::InsecureChannelCredentials(), args);
+}
+
+}  // namespace
+
 Client::Client(const GlobalOptions& options)
     : options_(options),
-      channel_(grpc::CreateChannel("unix:" + options.socket, grpc::InsecureChannelCredentials())),
+      channel_(MakeChannel(options.socket)),
       stub_(switchyard::v1::Control::NewStub(channel_)) {}
 
 std::chrono::system_clock::time_point Client::Deadline() const {

@@ -1,6 +1,8 @@
 // yardctl mac list|flush, stats, status: live state read from the dataplane
 // through controld.
+#include <algorithm>
 #include <memory>
+#include <tuple>
 
 #include <fmt/format.h>
 
@@ -21,9 +23,20 @@ int RunMacList(const GlobalOptions& g, const Filter& f) {
   req.set_tenant(f.tenant);
   req.set_port(f.port);
   Client client(g);
-  v1::ListMacsReply reply;
-  if (auto st = client.Call(&Stub::ListMacs, req, &reply); !st.ok()) return client.Fail(st);
-  return PrintReply(g, reply, FormatMacs(reply));
+  // Page by page (each reply stays small whatever the table holds), then
+  // one listing sorted by tenant and MAC.
+  v1::ListMacsReply all;
+  do {
+    v1::ListMacsReply page;
+    if (auto st = client.Call(&Stub::ListMacs, req, &page); !st.ok()) return client.Fail(st);
+    for (auto& m : *page.mutable_macs()) all.mutable_macs()->Add(std::move(m));
+    req.set_page_token(page.next_page_token());
+  } while (!req.page_token().empty());
+  std::sort(all.mutable_macs()->begin(), all.mutable_macs()->end(),
+            [](const v1::MacEntry& a, const v1::MacEntry& b) {
+              return std::tie(a.tenant(), a.mac()) < std::tie(b.tenant(), b.mac());
+            });
+  return PrintReply(g, all, FormatMacs(all));
 }
 
 int RunMacFlush(const GlobalOptions& g, const Filter& f) {

@@ -246,14 +246,16 @@ LearnResult MacTable::Learn(MacHashKey key, uint64_t value, uint32_t limit, bool
   return result;
 }
 
+void MacTable::ForEachInBucket(uint64_t b, const std::function<void(const MacRecord&)>& fn) const {
+  MacHashKey keys[kBucketSlots];
+  uint64_t values[kBucketSlots];
+  CopyBucket(b & mask_, keys, values);
+  for (uint32_t i = 0; i < kBucketSlots; ++i)
+    if (keys[i] != 0) fn(Record(keys[i], values[i]));
+}
+
 void MacTable::ForEach(const std::function<void(const MacRecord&)>& fn) const {
-  for (uint64_t b = 0; b <= mask_; ++b) {
-    MacHashKey keys[kBucketSlots];
-    uint64_t values[kBucketSlots];
-    CopyBucket(b, keys, values);
-    for (uint32_t i = 0; i < kBucketSlots; ++i)
-      if (keys[i] != 0) fn(Record(keys[i], values[i]));
-  }
+  for (uint64_t b = 0; b <= mask_; ++b) ForEachInBucket(b, fn);
 }
 
 // One pass over the buckets: remove the entries `match` selects, taking the

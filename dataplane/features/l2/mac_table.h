@@ -103,6 +103,10 @@ class MacTable {
   // Any control thread: visit every entry (may miss or repeat entries that
   // change meanwhile; fine for display).
   void ForEach(const std::function<void(const MacRecord&)>& fn) const;
+  // The same, one bucket at a time (0 .. bucket_count() - 1), for listings
+  // in pages that resume at a bucket.
+  void ForEachInBucket(uint64_t bucket, const std::function<void(const MacRecord&)>& fn) const;
+  uint64_t bucket_count() const { return mask_ + 1; }
 
   // Entries of a tenant, exact: changed only under the write lock, by the
   // insert or removal that changes the table.

@@ -7,11 +7,16 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 #include <rte_cycles.h>
+#include <grpcpp/grpcpp.h>
 #include <rte_eal.h>
+#include <unistd.h>
 
 #include <memory>
+#include <set>
 #include <string>
 
+#include "api/dataplane_service.h"
+#include "switchyard/rpc_limits.h"
 #include "testing/fixtures.h"
 
 namespace switchyard {
@@ -196,6 +201,106 @@ TEST_F(DataplaneTest, RingPortsWithCollidingNameHashesBothRun) {
 
 // The tracer's hand-off: the worker takes the job, runs the traced stages
 // and answers; a dry run sends and learns nothing.
+// ListMacs in pages: every entry exactly once over the pages, no page above
+// its size, and bad paging arguments refused naming the field.
+TEST_F(DataplaneTest, ListMacsInPages) {
+  dp_->Sync(Config(3));
+  const int n = 60;
+  for (int i = 0; i < n; ++i) {
+    v1::TraceRequest req;
+    req.set_port("a");
+    req.set_commit(true);
+    std::string frame(60, '\0');
+    const uint8_t head[] = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x02, 0, 0, 0, 1,
+                            static_cast<uint8_t>(i), 0x08, 0x00};
+    frame.replace(0, sizeof(head), reinterpret_cast<const char*>(head), sizeof(head));
+    req.set_packet(frame);
+    v1::TraceReply reply;
+    ASSERT_FALSE(dp_->Trace(req, &reply).has_value());
+  }
+  std::set<std::string> seen;
+  v1::ListMacsRequest req;
+  req.set_page_size(7);
+  int pages = 0;
+  do {
+    v1::ListMacsReply page;
+    auto err = dp_->ListMacs(req, &page);
+    ASSERT_FALSE(err.has_value()) << *err;
+    EXPECT_LE(page.macs_size(), 7);
+    for (const auto& m : page.macs()) EXPECT_TRUE(seen.insert(m.mac()).second) << m.mac();
+    req.set_page_token(page.next_page_token());
+    ASSERT_LT(++pages, 1000);
+  } while (!req.page_token().empty());
+  EXPECT_EQ(seen.size(), static_cast<size_t>(n));
+  EXPECT_GE(pages, n / 7);
+
+  v1::ListMacsReply page;
+  req.set_page_token("b999999999");
+  EXPECT_THAT(dp_->ListMacs(req, &page).value_or(""), HasSubstr("page_token: "));
+  req.set_page_token("x1");
+  EXPECT_THAT(dp_->ListMacs(req, &page).value_or(""), HasSubstr("page_token: "));
+  req.clear_page_token();
+  req.set_page_size(20001);
+  EXPECT_THAT(dp_->ListMacs(req, &page).value_or(""),
+              HasSubstr("page_size: must be at most 20000"));
+}
+
+// Each WatchEvents stream holds a server thread: past kMaxEventStreams a
+// new one is refused, and a closed one frees its place.
+TEST_F(DataplaneTest, EventStreamsAreBounded) {
+  const std::string sock = "/tmp/dataplane_test_" + std::to_string(getpid()) + ".sock";
+  DataplaneService service(dp_.get());
+  grpc::ServerBuilder builder;
+  builder.AddListeningPort("unix:" + sock, grpc::InsecureServerCredentials());
+  builder.RegisterService(&service);
+  std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
+  ASSERT_TRUE(server);
+  auto stub = v1::Dataplane::NewStub(
+      grpc::CreateChannel("unix:" + sock, grpc::InsecureChannelCredentials()));
+  struct Stream {
+    grpc::ClientContext ctx;
+    std::unique_ptr<grpc::ClientReader<v1::Event>> reader;
+  };
+  std::vector<std::unique_ptr<Stream>> open;
+  for (int i = 0; i < kMaxEventStreams; ++i) {
+    auto s = std::make_unique<Stream>();
+    s->reader = stub->WatchEvents(&s->ctx, v1::WatchEventsRequest());
+    v1::Event hello;
+    ASSERT_TRUE(s->reader->Read(&hello)) << "stream " << i;
+    EXPECT_TRUE(hello.has_hello());
+    open.push_back(std::move(s));
+  }
+  {
+    grpc::ClientContext ctx;
+    auto reader = stub->WatchEvents(&ctx, v1::WatchEventsRequest());
+    v1::Event e;
+    EXPECT_FALSE(reader->Read(&e));
+    grpc::Status st = reader->Finish();
+    EXPECT_EQ(st.error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED);
+    EXPECT_THAT(st.error_message(), HasSubstr("too many event streams"));
+  }
+  // Close one: a new stream is served again.
+  open.back()->ctx.TryCancel();
+  open.back()->reader->Finish();
+  open.pop_back();
+  bool served = false;
+  for (int attempt = 0; attempt < 50 && !served; ++attempt) {
+    grpc::ClientContext ctx;
+    auto reader = stub->WatchEvents(&ctx, v1::WatchEventsRequest());
+    v1::Event e;
+    served = reader->Read(&e) && e.has_hello();
+    ctx.TryCancel();
+    reader->Finish();
+    if (!served) rte_delay_ms(20);
+  }
+  EXPECT_TRUE(served);
+  for (auto& s : open) s->ctx.TryCancel();
+  for (auto& s : open) s->reader->Finish();
+  service.Shutdown();
+  server->Shutdown();
+  unlink(sock.c_str());
+}
+
 TEST_F(DataplaneTest, TraceInjectRunsOnTheWorker) {
   dp_->Sync(Config(3));
   v1::TraceRequest req;
@@ -216,7 +321,8 @@ TEST_F(DataplaneTest, TraceInjectRunsOnTheWorker) {
   EXPECT_THAT(steps, HasSubstr("egress: flood to b (untagged)"));
   ASSERT_EQ(reply.bursts(0).tx_size(), 1);
   EXPECT_EQ(reply.bursts(0).tx(0).verdict(), "b: 1 packet not sent (dry run)");
-  v1::ListMacsReply macs = dp_->ListMacs(v1::ListMacsRequest());
+  v1::ListMacsReply macs;
+  ASSERT_FALSE(dp_->ListMacs(v1::ListMacsRequest(), &macs).has_value());
   EXPECT_EQ(macs.macs_size(), 0);
   v1::Stats stats = dp_->GetStats(v1::GetStatsRequest());
   for (const auto& p : stats.ports()) EXPECT_EQ(p.rx_packets(), 0u) << p.port();
@@ -230,7 +336,9 @@ TEST_F(DataplaneTest, TraceInjectRunsOnTheWorker) {
   req.set_commit(true);
   reply.Clear();
   ASSERT_FALSE(dp_->Trace(req, &reply).has_value());
-  EXPECT_EQ(dp_->ListMacs(v1::ListMacsRequest()).macs_size(), 1);
+  macs.Clear();
+  ASSERT_FALSE(dp_->ListMacs(v1::ListMacsRequest(), &macs).has_value());
+  EXPECT_EQ(macs.macs_size(), 1);
   EXPECT_THAT(reply.bursts(0).packets(0).steps(4).verdict(), HasSubstr("drop: flood_no_ports"));
 
   v1::TraceRequest bad;
