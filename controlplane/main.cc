@@ -24,7 +24,9 @@
 #include "core/controller.h"
 #include "kernel/netlink_kernel.h"
 #include "store/sqlite_store.h"
+#include "model/checks.h"
 #include "switchyard/rpc_limits.h"
+#include "switchyard/unix_listener.h"
 
 namespace sc = switchyard::controlplane;
 
@@ -39,34 +41,6 @@ bool MakeParentDir(const std::string& path) {
   return !ec;
 }
 
-// True when something accepts connections on the unix socket `path`.
-bool SocketInUse(const std::string& path) {
-  int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  if (fd < 0) return false;
-  sockaddr_un addr{};
-  addr.sun_family = AF_UNIX;
-  std::strncpy(addr.sun_path, path.c_str(), sizeof(addr.sun_path) - 1);
-  bool in_use = connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) == 0;
-  close(fd);
-  return in_use;
-}
-
-// A socket file left by a controld that died is removed; a live one is not.
-bool ClearStaleSocket(const std::string& path) {
-  struct stat st{};
-  if (lstat(path.c_str(), &st) != 0) return true;
-  if (!S_ISSOCK(st.st_mode)) {
-    spdlog::critical("{} exists and is not a socket", path);
-    return false;
-  }
-  if (SocketInUse(path)) {
-    spdlog::critical("{} is in use: is another switchyard-controld running?", path);
-    return false;
-  }
-  unlink(path.c_str());
-  return true;
-}
-
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -75,6 +49,10 @@ int main(int argc, char** argv) {
   std::string db_path = "/var/lib/switchyard/switchyard.db";
   std::string log_level = "info";
   uint32_t dataplane_timeout_ms = 10000;
+  std::string socket_group = "switchyard";
+  std::string socket_mode = "0660";
+  std::vector<std::string> vhost_dirs;
+  std::string pcap_dir = "/var/lib/switchyard/pcap";
 
   CLI::App app{"switchyard-controld: Switchyard control-plane daemon"};
   app.add_option("--socket", socket_path, "unix socket to serve switchyard.v1.Control on")->capture_default_str();
@@ -85,6 +63,23 @@ int main(int argc, char** argv) {
                  "(then controld retries with full Syncs, backing off up to 5 s)")
       ->capture_default_str()
       ->check(CLI::Range(100u, 600000u));
+  app.add_option("--socket-group", socket_group,
+                 "group owning the socket and its directory (name or number): its members may "
+                 "use yardctl")
+      ->capture_default_str();
+  app.add_option("--socket-mode", socket_mode, "the socket's mode, octal")
+      ->capture_default_str()
+      ->check([](const std::string& v) {
+        return v.find_first_not_of("01234567") == std::string::npos && !v.empty() && v.size() <= 4
+                   ? std::string()
+                   : std::string("must be an octal mode like 0660");
+      });
+  app.add_option("--vhost-dir", vhost_dirs,
+                 "directory vhost-user socket paths must be under (repeatable; default "
+                 "/run/switchyard/vhost)");
+  app.add_option("--pcap-dir", pcap_dir,
+                 "directory pcap ports' rx_pcap/tx_pcap files must be under")
+      ->capture_default_str();
   app.add_option("--log-level", log_level, "trace, debug, info, warn, error, critical")
       ->capture_default_str()
       ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "critical", "off"}));
@@ -106,7 +101,7 @@ int main(int argc, char** argv) {
   sigaddset(&stop_signals, SIGTERM);
   pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
 
-  if (!MakeParentDir(socket_path) || !MakeParentDir(db_path)) return 1;
+  if (!MakeParentDir(db_path)) return 1;
 
   std::unique_ptr<sc::SqliteStore> store;
   if (auto st = sc::SqliteStore::Open(db_path, store); !st.ok()) {
@@ -114,17 +109,32 @@ int main(int argc, char** argv) {
     return 1;
   }
   sc::NetlinkKernel kernel;
-  sc::Controller controller(*store, kernel, {.dataplane_socket = dataplane_path,
-                                                  .rpc_timeout = std::chrono::milliseconds(dataplane_timeout_ms)});
+  if (vhost_dirs.empty()) vhost_dirs.push_back("/run/switchyard/vhost");
+  sc::PathPolicy paths{vhost_dirs, pcap_dir};
+  if (auto st = sc::CheckPathPolicy(paths); !st.ok()) {
+    spdlog::critical("{}", st.message());
+    return 1;
+  }
+  sc::Controller controller(*store, kernel,
+                            {.dataplane_socket = dataplane_path,
+                             .rpc_timeout = std::chrono::milliseconds(dataplane_timeout_ms),
+                             .paths = paths});
   if (auto st = controller.Init(); !st.ok()) {
     spdlog::critical("loading {}: {}", db_path, st.message());
     return 1;
   }
 
-  if (!ClearStaleSocket(socket_path)) return 1;
+  std::string error;
+  switchyard::SocketAccess access{socket_group,
+                                  static_cast<unsigned>(std::stoul(socket_mode, nullptr, 8)),
+                                  app.count("--socket-group") == 0};
+  auto listener = switchyard::UnixListener::Open(socket_path, access, &error);
+  if (!listener) {
+    spdlog::critical("cannot serve on {}: {}", socket_path, error);
+    return 1;
+  }
   sc::ControlService service(controller);
   grpc::ServerBuilder builder;
-  builder.AddListeningPort("unix:" + socket_path, grpc::InsecureServerCredentials());
   builder.RegisterService(&service);
   builder.SetMaxReceiveMessageSize(switchyard::kMaxControlRequestBytes);
   builder.SetMaxSendMessageSize(switchyard::kMaxControlReplyBytes);
@@ -133,9 +143,12 @@ int main(int argc, char** argv) {
   builder.SetResourceQuota(quota);
   std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
   if (!server) {
-    spdlog::critical("cannot serve on unix:{}", socket_path);
+    spdlog::critical("cannot start the gRPC server");
     return 1;
   }
+  // The socket's owner, group and mode are the boundary: whoever can open
+  // it may use yardctl.
+  listener->Serve(server.get(), switchyard::AdmitAnyone());
   controller.Start();
   spdlog::info("switchyard-controld {} serving on unix:{}, dataplane at {}", SWITCHYARD_VERSION, socket_path,
                dataplane_path);
@@ -143,8 +156,8 @@ int main(int argc, char** argv) {
   int sig = 0;
   sigwait(&stop_signals, &sig);
   spdlog::info("{}: shutting down", strsignal(sig));
+  listener->Stop();
   server->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(2));
   controller.Stop();
-  unlink(socket_path.c_str());
   return 0;
 }

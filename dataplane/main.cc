@@ -6,6 +6,9 @@
 // ages MACs and polls links; a signal thread turns SIGINT/SIGTERM into an
 // orderly stop.
 
+#include <pwd.h>
+
+#include <charconv>
 #include <csignal>
 #include <filesystem>
 #include <memory>
@@ -24,6 +27,7 @@
 #include "core/dataplane.h"
 #include "switchyard/mac_limits.h"
 #include "switchyard/rpc_limits.h"
+#include "switchyard/unix_listener.h"
 
 namespace {
 
@@ -40,7 +44,29 @@ struct Args {
   bool no_pci = false;
   std::string log_level = "info";
   std::vector<std::string> eal_extra;
+  std::string socket_group = "switchyard";
+  std::string socket_mode = "0660";
+  std::vector<std::string> control_users;
 };
+
+// A user name or number, as a uid.
+bool ResolveUser(const std::string& user, uid_t* uid, std::string* error) {
+  unsigned long n = 0;
+  auto [end, ec] = std::from_chars(user.data(), user.data() + user.size(), n);
+  if (!user.empty() && ec == std::errc() && end == user.data() + user.size()) {
+    *uid = static_cast<uid_t>(n);
+    return true;
+  }
+  std::vector<char> buf(16384);
+  passwd pw{};
+  passwd* found = nullptr;
+  if (getpwnam_r(user.c_str(), &pw, buf.data(), buf.size(), &found) != 0 || found == nullptr) {
+    *error = "--control-user: no user '" + user + "'";
+    return false;
+  }
+  *uid = found->pw_uid;
+  return true;
+}
 
 std::string DefaultFilePrefix(const std::string& socket) {
   // Distinct per socket path so instances side by side do not collide.
@@ -101,6 +127,19 @@ int main(int argc, char** argv) {
                "disable the PCI bus (no pci ports); by default PCI devices are probed only "
                "when added as ports");
   app.add_option("--log-level", a.log_level, "trace|debug|info|warn|error")->capture_default_str();
+  app.add_option("--socket-group", a.socket_group,
+                 "group owning the socket and its directory (name or number)")
+      ->capture_default_str();
+  app.add_option("--socket-mode", a.socket_mode, "the socket's mode, octal")
+      ->capture_default_str()
+      ->check([](const std::string& v) {
+        return v.find_first_not_of("01234567") == std::string::npos && !v.empty() && v.size() <= 4
+                   ? std::string()
+                   : std::string("must be an octal mode like 0660");
+      });
+  app.add_option("--control-user", a.control_users,
+                 "a user besides root that may program the dataplane (controld's user if it is "
+                 "not root; repeatable). Every other peer is disconnected at once (SO_PEERCRED)");
   app.add_option("--eal", a.eal_extra, "extra EAL argument (repeatable)")->allow_extra_args(false);
   CLI11_PARSE(app, argc, argv);
   spdlog::set_level(spdlog::level::from_str(a.log_level));
@@ -149,12 +188,30 @@ int main(int argc, char** argv) {
       return 1;
     }
 
-    std::error_code ec;
-    std::filesystem::create_directories(std::filesystem::path(a.socket).parent_path(), ec);
-    std::filesystem::remove(a.socket, ec);
+    std::vector<uid_t> uids;
+    std::string error;
+    for (const auto& u : a.control_users) {
+      uid_t uid;
+      if (!ResolveUser(u, &uid, &error)) {
+        spdlog::critical("{}", error);
+        dp.reset();
+        rte_eal_cleanup();
+        return 1;
+      }
+      uids.push_back(uid);
+    }
+    switchyard::SocketAccess access{a.socket_group,
+                                    static_cast<unsigned>(std::stoul(a.socket_mode, nullptr, 8)),
+                                    app.count("--socket-group") == 0};
+    auto listener = switchyard::UnixListener::Open(a.socket, access, &error);
+    if (!listener) {
+      spdlog::critical("cannot serve on {}: {}", a.socket, error);
+      dp.reset();
+      rte_eal_cleanup();
+      return 1;
+    }
     switchyard::DataplaneService service(dp.get());
     grpc::ServerBuilder builder;
-    builder.AddListeningPort("unix:" + a.socket, grpc::InsecureServerCredentials());
     builder.RegisterService(&service);
     builder.SetMaxReceiveMessageSize(switchyard::kMaxDataplaneMessageBytes);
     builder.SetMaxSendMessageSize(switchyard::kMaxDataplaneMessageBytes);
@@ -163,10 +220,12 @@ int main(int argc, char** argv) {
     builder.SetResourceQuota(quota);
     std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
     if (!server) {
-      spdlog::critical("cannot serve on unix:{}", a.socket);
+      spdlog::critical("cannot start the gRPC server");
+      dp.reset();
       rte_eal_cleanup();
       return 1;
     }
+    listener->Serve(server.get(), switchyard::AdmitUsers(uids));
 
     if (!main_forwards) dp->Start();
     spdlog::info("switchyard-dataplane {} serving on unix:{} with {} worker(s)", SWITCHYARD_VERSION,
@@ -176,6 +235,7 @@ int main(int argc, char** argv) {
       int sig = 0;
       sigwait(&sigs, &sig);
       spdlog::info("signal {}: shutting down", sig);
+      listener->Stop();
       service.Shutdown();
       server->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(1));
       if (main_forwards) dp->RequestStop();
@@ -186,7 +246,6 @@ int main(int argc, char** argv) {
     server->Wait();
     signal_thread.join();
     dp->Stop();
-    std::filesystem::remove(a.socket, ec);
   }
   rte_eal_cleanup();
   spdlog::info("stopped");

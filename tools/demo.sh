@@ -56,7 +56,7 @@ step "starting switchyard-dataplane (worker on CPU 1, no hugepages) and switchya
 "$DP" --socket "$RUN/dataplane.sock" --no-huge --lcores 0,1 >"$RUN/dataplane.log" 2>&1 &
 DP_PID=$!
 "$CD" --socket "$RUN/controld.sock" --dataplane "$RUN/dataplane.sock" --db "$RUN/switchyard.db" \
-  >"$RUN/controld.log" 2>&1 &
+  --vhost-dir "$RUN" --pcap-dir "$RUN" >"$RUN/controld.log" 2>&1 &
 CD_PID=$!
 for _ in $(seq 50); do "${YARD[@]}" status >/dev/null 2>&1 && break; sleep 0.1; done
 

@@ -131,7 +131,7 @@ Status Controller::CreatePort(pb::Port port, pb::PortView& out) {
   pb::Port created;
   {
     std::lock_guard lock(mu_);
-    if (auto st = PreparePortCreate(desired_, kernel_, port); !st.ok()) return st;
+    if (auto st = PreparePortCreate(desired_, kernel_, options_.paths, port); !st.ok()) return st;
     std::vector<pb::Change> changes(1);
     *changes[0].mutable_upsert_port() = port;
     Reconciler::PushResult push;

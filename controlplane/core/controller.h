@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "kernel/kernel.h"
+#include "model/checks.h"
 #include "model/desired_state.h"
 #include "model/status.h"
 #include "reconcile/reconciler.h"
@@ -30,6 +31,7 @@ class Controller {
     std::string dataplane_socket;
     std::chrono::milliseconds retry{100};
     std::chrono::milliseconds rpc_timeout{10000};
+    PathPolicy paths;
   };
 
   // `store` and `kernel` must outlive the controller.

@@ -6,7 +6,12 @@
 #include <fmt/ranges.h>
 #include <google/protobuf/util/message_differencer.h>
 
+#include <sys/stat.h>
+
+#include <filesystem>
+
 #include "model/validate.h"
+#include "switchyard/devargs_policy.h"
 #include "switchyard/mac_limits.h"
 
 namespace switchyard::controlplane {
@@ -135,6 +140,55 @@ Status CheckUnique(const DesiredState& state, const pb::Port& port) {
   return {};
 }
 
+// `path` (syntax already checked) is under one of `dirs`, and stays there
+// once symlinks in its directory are resolved; the file itself, if there,
+// is not a symlink and is of the kind expected.
+Status CheckConfined(const std::string& field, const std::string& path,
+                     const std::vector<std::string>& dirs, const char* option, bool socket) {
+  const std::string* dir = nullptr;
+  for (const auto& d : dirs)
+    if (PathUnder(path, d) && path != d) dir = &d;
+  if (dir == nullptr) {
+    return InvalidArgument("{}: '{}' is not under {} (an operator can allow another directory "
+                           "with controld's {})",
+                           field, path, fmt::join(dirs, " or "), option);
+  }
+  const std::filesystem::path parent = std::filesystem::path(path).parent_path();
+  std::error_code ec;
+  const std::filesystem::path real_parent = std::filesystem::canonical(parent, ec);
+  if (ec) return FailedPrecondition("{}: directory '{}' does not exist", field, parent.string());
+  const std::filesystem::path real_dir = std::filesystem::canonical(*dir, ec);
+  if (ec || !PathUnder(real_parent.string(), real_dir.string())) {
+    return InvalidArgument("{}: '{}' leads out of {} through a symbolic link", field, path, *dir);
+  }
+  struct stat st {};
+  if (lstat(path.c_str(), &st) == 0) {
+    if (S_ISLNK(st.st_mode)) return InvalidArgument("{}: '{}' is a symbolic link", field, path);
+    if (socket && !S_ISSOCK(st.st_mode))
+      return FailedPrecondition("{}: '{}' exists and is not a socket", field, path);
+    if (!socket && !S_ISREG(st.st_mode))
+      return FailedPrecondition("{}: '{}' exists and is not a regular file", field, path);
+  }
+  return {};
+}
+
+Status CheckPaths(const PathPolicy& paths, const pb::Port& port) {
+  if (!port.socket().empty()) {
+    if (auto st = CheckConfined("port.socket", port.socket(), paths.vhost_dirs, "--vhost-dir", true);
+        !st.ok())
+      return st;
+  }
+  for (const std::string& key : DevargsPathKeys(port.kind())) {
+    auto value = DevargsValue(port.devargs(), key);
+    if (!value) continue;
+    if (auto st = CheckConfined("port.devargs: " + key, *value, {paths.pcap_dir}, "--pcap-dir",
+                                false);
+        !st.ok())
+      return st;
+  }
+  return {};
+}
+
 Status CheckKernel(const Kernel& kernel, const pb::Port& port) {
   if (port.kind() == pb::PORT_KIND_AF_PACKET || port.kind() == pb::PORT_KIND_AF_XDP) {
     if (!kernel.LinkExists(port.iface())) {
@@ -150,10 +204,20 @@ Status CheckKernel(const Kernel& kernel, const pb::Port& port) {
 
 }  // namespace
 
-Status PreparePortCreate(const DesiredState& state, const Kernel& kernel, pb::Port& port) {
+Status CheckPathPolicy(const PathPolicy& paths) {
+  for (const auto& d : paths.vhost_dirs)
+    if (auto e = CheckPathSyntax("--vhost-dir", d); e && d != "/") return InvalidArgument("{}", *e);
+  if (auto e = CheckPathSyntax("--pcap-dir", paths.pcap_dir); e && paths.pcap_dir != "/")
+    return InvalidArgument("{}", *e);
+  return {};
+}
+
+Status PreparePortCreate(const DesiredState& state, const Kernel& kernel, const PathPolicy& paths,
+                         pb::Port& port) {
   NormalizePort(port);
   if (auto st = ValidatePort(port); !st.ok()) return st;
   if (auto st = CheckUnique(state, port); !st.ok()) return st;
+  if (auto st = CheckPaths(paths, port); !st.ok()) return st;
   if (auto st = CheckTenantRefs(state, port); !st.ok()) return st;
   return CheckKernel(kernel, port);
 }

@@ -4,12 +4,25 @@
 // caller holds the controller's mutation mutex so `state` cannot change.
 
 #include <string>
+#include <vector>
 
 #include "kernel/kernel.h"
 #include "model/desired_state.h"
 #include "model/status.h"
 
 namespace switchyard::controlplane {
+
+// Where the files a caller names may be: vhost-user sockets under one of
+// `vhost_dirs`, pcap ports' rx_pcap/tx_pcap files under `pcap_dir`. The
+// daemons are root; these paths are what a caller could otherwise use to
+// create, truncate or unlink any file.
+struct PathPolicy {
+  std::vector<std::string> vhost_dirs{"/run/switchyard/vhost"};
+  std::string pcap_dir = "/var/lib/switchyard/pcap";
+};
+
+// The directories are absolute and in their normal spelling.
+Status CheckPathPolicy(const PathPolicy& paths);
 
 // Validates `tenant` for creation and assigns its id when 0 (lowest free
 // 1..16383). ALREADY_EXISTS for a taken name, id, vlan or vni;
@@ -29,8 +42,11 @@ Status CheckTenantDelete(const DesiredState& state, const std::string& name);
 // Normalizes and validates `port` for creation: referenced tenants exist;
 // name, iface, socket and PCI address unique (ALREADY_EXISTS naming the
 // port that has it); kernel interface (af_packet, af_xdp) and netns (tap)
-// exist.
-Status PreparePortCreate(const DesiredState& state, const Kernel& kernel, pb::Port& port);
+// exist; the files it names (vhost socket, pcap files) where `paths` allow:
+// under the directory after resolving symlinks in the path's directory,
+// and not a symlink or a file of the wrong type themselves.
+Status PreparePortCreate(const DesiredState& state, const Kernel& kernel, const PathPolicy& paths,
+                         pb::Port& port);
 
 // Normalizes and validates `port` as the new configuration of the existing
 // port of the same name. What names the device (kind, iface, socket,

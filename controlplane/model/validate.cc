@@ -7,6 +7,8 @@
 #include <set>
 #include <vector>
 
+#include "switchyard/devargs_policy.h"
+
 namespace switchyard::controlplane {
 
 namespace {
@@ -42,10 +44,9 @@ bool IsVhost(pb::PortKind kind) {
   return kind == pb::PORT_KIND_VHOST_SERVER || kind == pb::PORT_KIND_VHOST_CLIENT;
 }
 
-
-
-// What a port's devargs may say: the device is the port's own fields'.
-Status ValidateDevargs(const pb::Port& port) {
+// Devargs that would name a device other than the one the port's own
+// fields name.
+Status ValidateDevargsDevice(const pb::Port& port) {
   const std::string& devargs = port.devargs();
   switch (port.kind()) {
     case pb::PORT_KIND_PCI: {
@@ -79,6 +80,14 @@ Status ValidateDevargs(const pb::Port& port) {
     default:
       return {};
   }
+}
+
+// What a port's devargs may say: the device is the port's own fields', and
+// every other argument is on its kind's allow-list.
+Status ValidateDevargs(const pb::Port& port) {
+  if (auto st = ValidateDevargsDevice(port); !st.ok()) return st;
+  if (auto e = CheckDevargs(port)) return InvalidArgument("{}", *e);
+  return {};
 }
 
 Status ValidateTap(const pb::TapKernelConfig& tap) {
@@ -173,6 +182,8 @@ Status ValidateName(const std::string& field, const std::string& name) {
       return InvalidArgument("{}: must be characters of [A-Za-z0-9_.-], got '{}'", field, name);
     }
   }
+  // Names become path components (a netns is /run/netns/NAME).
+  if (name == "." || name == "..") return InvalidArgument("{}: '{}' is not a name", field, name);
   return {};
 }
 
@@ -212,9 +223,7 @@ Status ValidatePort(const pb::Port& port) {
   }
   if (IsVhost(port.kind())) {
     if (port.socket().empty()) return InvalidArgument("port.socket: required for a vhost port");
-    if (port.socket().front() != '/') {
-      return InvalidArgument("port.socket: must be an absolute path, got '{}'", port.socket());
-    }
+    if (auto e = CheckPathSyntax("port.socket", port.socket())) return InvalidArgument("{}", *e);
   } else if (!port.socket().empty()) {
     return InvalidArgument("port.socket: only for vhost ports");
   }

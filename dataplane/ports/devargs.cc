@@ -3,30 +3,11 @@
 #include <cstdio>
 #include <string_view>
 
+#include "switchyard/devargs_policy.h"
+
 namespace switchyard {
 
 namespace {
-
-// vhost arguments that would make the port offer what the switch cannot
-// honour end to end: guest TSO frames (we never segment) and legacy offload
-// flags (partial checksums handed to us instead of completed by the PMD).
-bool HasUnsupportedVhostArg(const std::string& devargs, std::string* which) {
-  for (const char* arg : {"tso=1", "legacy-ol-flags=1"}) {
-    const std::string a(arg);
-    size_t pos = devargs.find(a);
-    while (pos != std::string::npos) {
-      bool starts = pos == 0 || devargs[pos - 1] == ',';
-      bool ends = pos + a.size() == devargs.size() || devargs[pos + a.size()] == ',';
-      if (starts && ends) {
-        *which = a;
-        return true;
-      }
-      pos = devargs.find(a, pos + 1);
-    }
-  }
-  return false;
-}
-
 
 bool ValidPortName(const std::string& name) {
   if (name.empty() || name.size() > 32) return false;
@@ -63,6 +44,14 @@ DeviceSpec BuildDeviceSpec(const v1::Port& p, const std::string& ring_name) {
     d.error = std::string("port.devargs: 'iface=' is not accepted here; the device's ") + from;
     return false;
   };
+  // Every other argument on the kind's allow-list (as controld checks).
+  auto allowed = [&] {
+    if (auto e = CheckDevargs(p)) {
+      d.error = *e;
+      return false;
+    }
+    return true;
+  };
   switch (p.kind()) {
     case v1::PORT_KIND_VHOST_SERVER:
     case v1::PORT_KIND_VHOST_CLIENT: {
@@ -70,13 +59,11 @@ DeviceSpec BuildDeviceSpec(const v1::Port& p, const std::string& ring_name) {
         d.error = "port.socket: required for vhost ports";
         return d;
       }
-      std::string bad;
-      if (HasUnsupportedVhostArg(p.devargs(), &bad)) {
-        d.error = "port.devargs: '" + bad +
-                  "' is not supported (the switch does not segment or complete checksums)";
+      if (auto e = CheckPathSyntax("port.socket", p.socket())) {
+        d.error = *e;
         return d;
       }
-      if (!own_iface("socket is port.socket")) return d;
+      if (!own_iface("socket is port.socket") || !allowed()) return d;
       d.name = vdev("net_vhost");
       std::string client = p.kind() == v1::PORT_KIND_VHOST_CLIENT ? "1" : "0";
       d.devargs = WithExtra(d.name + ",iface=" + p.socket() + ",queues=1,client=" + client,
@@ -85,7 +72,7 @@ DeviceSpec BuildDeviceSpec(const v1::Port& p, const std::string& ring_name) {
       return d;
     }
     case v1::PORT_KIND_TAP: {
-      if (!own_iface("interface is port.iface")) return d;
+      if (!own_iface("interface is port.iface") || !allowed()) return d;
       std::string iface = p.iface().empty() ? p.name() : p.iface();
       d.name = vdev("net_tap");
       d.devargs = WithExtra(d.name + ",iface=" + iface, p.devargs());
@@ -98,7 +85,7 @@ DeviceSpec BuildDeviceSpec(const v1::Port& p, const std::string& ring_name) {
         d.error = "port.iface: required for af_packet and af_xdp ports";
         return d;
       }
-      if (!own_iface("interface is port.iface")) return d;
+      if (!own_iface("interface is port.iface") || !allowed()) return d;
       bool xdp = p.kind() == v1::PORT_KIND_AF_XDP;
       d.name = vdev(xdp ? "net_af_xdp" : "net_af_packet");
       d.devargs = WithExtra(d.name + ",iface=" + p.iface(),
@@ -108,9 +95,10 @@ DeviceSpec BuildDeviceSpec(const v1::Port& p, const std::string& ring_name) {
     }
     case v1::PORT_KIND_PCAP:
       if (p.devargs().empty()) {
-        d.error = "port.devargs: pcap ports need rx_pcap=/tx_pcap=/iface= arguments";
+        d.error = "port.devargs: pcap ports need rx_pcap=/tx_pcap= arguments";
         return d;
       }
+      if (!allowed()) return d;
       d.name = vdev("net_pcap");
       d.devargs = d.name + "," + p.devargs();
       return d;
@@ -129,6 +117,7 @@ DeviceSpec BuildDeviceSpec(const v1::Port& p, const std::string& ring_name) {
       d.devargs = d.name;
       return d;
     case v1::PORT_KIND_NULL:
+      if (!allowed()) return d;
       d.name = vdev("net_null");
       d.devargs = WithExtra(d.name, p.devargs());
       return d;
@@ -146,6 +135,7 @@ DeviceSpec BuildDeviceSpec(const v1::Port& p, const std::string& ring_name) {
           d.error += ", which names a virtual device";
         return d;
       }
+      if (!allowed()) return d;
       d.name = *addr;
       d.devargs = *addr + p.devargs().substr(first.size());
       d.identity.push_back({"port.devargs", "PCI address " + *addr});

@@ -236,11 +236,13 @@ start_dataplane() {
   must_wait 15 "dataplane socket $DP_SOCK" "[ -S '$DP_SOCK' ] && kill -0 $DP_PID"
 }
 
-# start_controld [EXTRA FLAGS...]: waits until `yard status` answers.
+# start_controld [EXTRA FLAGS...]: waits until `yard status` answers. vhost
+# sockets and pcap files of the test live in its run directory.
 start_controld() {
   CD_STARTS=$((CD_STARTS + 1))
   CD_LOG=$RUN/cd$CD_STARTS.log
-  "$CONTROLD" --socket "$CD_SOCK" --dataplane "$DP_SOCK" --db "$DB" "$@" >"$CD_LOG" 2>&1 &
+  "$CONTROLD" --socket "$CD_SOCK" --dataplane "$DP_SOCK" --db "$DB" \
+    --vhost-dir "$RUN" --pcap-dir "$RUN" "$@" >"$CD_LOG" 2>&1 &
   CD_PID=$!
   log "controld started (pid $CD_PID, log $CD_LOG)"
   must_wait 10 "controld answering on $CD_SOCK" "kill -0 $CD_PID && yard status"

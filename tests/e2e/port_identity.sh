@@ -64,7 +64,10 @@ refused "pci port on net_tap_f1 with arguments" "port.devargs: pci ports take a 
 # --- a PCI address another port has, written another way --------------------------
 refused "second pci port on 0000:ff:1f.7" \
   "port.devargs: PCI address 0000:ff:1f.7 is already used by port '${P}nic'" \
-  port add "${P}nic2" --kind pci --devargs ff:1F.7,rxq_pkt_pad_en=1 --uplink
+  port add "${P}nic2" --kind pci --devargs ff:1F.7 --uplink
+refused "pci port with driver arguments" \
+  "port.devargs: 'rxq_pkt_pad_en' is not an argument pci ports accept (they take none)" \
+  port add "${P}nic2" --kind pci --devargs 0000:ff:1f.6,rxq_pkt_pad_en=1 --uplink
 
 # --- ring ports: names that hash alike get devices of their own ---------------------
 # (A ring port sends back to itself what it is sent: each gets a tenant of
@@ -96,8 +99,11 @@ refused "tap naming f1's interface in devargs" "port.devargs: 'iface=' is not ac
   port add "${P}dup" --kind tap --devargs "iface=$F1" --tenant blue
 must yard port add "${P}vs" --kind vhost-server --socket "$RUN/vs.sock" --tenant red
 must_wait 5 "vhost server socket created" "[ -S '$RUN/vs.sock' ]"
+refused "vhost client on the server's socket" \
+  "port.socket: socket '$RUN/vs.sock' is already used by port '${P}vs'" \
+  port add "${P}vc" --kind vhost-client --socket "$RUN/vs.sock" --tenant red
 refused "vhost client on the server's socket, spelled otherwise" \
-  "port.socket: socket '$RUN//./vs.sock' is already used by port '${P}vs'" \
+  "port.socket: '$RUN//./vs.sock' is not in its normal spelling" \
   port add "${P}vc" --kind vhost-client --socket "$RUN//./vs.sock" --tenant red
 [ -S "$RUN/vs.sock" ] || fail "the vhost server's socket is gone"
 

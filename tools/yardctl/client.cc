@@ -16,6 +16,13 @@ ErrorReport DescribeError(const grpc::Status& status, bool reached_server,
       return {kExitOk, ""};
     case grpc::StatusCode::UNAVAILABLE:
     case grpc::StatusCode::DEADLINE_EXCEEDED:
+      if (!reached_server && msg.find("Permission denied") != std::string::npos) {
+        return {kExitUnavailable,
+                fmt::format("cannot reach controld: permission denied on {}\n"
+                            "only root and members of the socket's group may use it "
+                            "(see controld's --socket-group)",
+                            socket)};
+      }
       if (!reached_server) {
         return {kExitUnavailable,
                 fmt::format("cannot reach controld: {}\n"

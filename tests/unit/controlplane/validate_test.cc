@@ -2,21 +2,27 @@
 // rule has a failing case that asserts the gRPC code and that the message
 // names the field.
 
+#include <filesystem>
 #include <functional>
 #include <string>
 
 #include <fmt/format.h>
+#include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
 #include "kernel/netlink_kernel.h"
 #include "model/checks.h"
 #include "model/validate.h"
 #include "switchyard/mac_limits.h"
+#include "switchyard/unix_listener.h"
+#include "test_util.h"
 
 namespace switchyard::controlplane {
 namespace {
 
 using grpc::StatusCode;
+using ::testing::HasSubstr;
+using testing::TempDir;
 
 struct Case {
   std::string label;
@@ -239,10 +245,14 @@ TEST(ValidatePort, PciDevargsMustBeAPciAddress) {
   EXPECT_EQ(ValidatePort(p).message(),
             "port.devargs: pci ports take a PCI address like 0000:01:00.0 (then its arguments), got "
             "'net_tap_f1', which names a virtual device");
-  for (const char* good : {"0000:01:00.0", "01:00.0", "0000:AF:1f.7,rxq_pkt_pad_en=1"}) {
+  for (const char* good : {"0000:01:00.0", "01:00.0", "0000:AF:1f.7"}) {
     p.set_devargs(good);
     EXPECT_TRUE(ValidatePort(p).ok()) << good << ": " << ValidatePort(p).message();
   }
+  // Driver arguments are the operator's (EAL command line), not a caller's.
+  p.set_devargs("0000:AF:1f.7,rxq_pkt_pad_en=1");
+  EXPECT_EQ(ValidatePort(p).message(),
+            "port.devargs: 'rxq_pkt_pad_en' is not an argument pci ports accept (they take none)");
 }
 
 // Devargs cannot point a device somewhere else than its port's fields say.
@@ -314,6 +324,7 @@ class ChecksTest : public ::testing::Test {
 
   DesiredState state_;
   NetlinkKernel kernel_;  // the real kernel: "lo" exists, made-up names do not
+  PathPolicy paths_{{"/run"}, "/tmp"};
 };
 
 TEST_F(ChecksTest, TenantIdAssignedLowestFree) {
@@ -450,7 +461,7 @@ TEST_F(ChecksTest, PortCrossObjectRules) {
   for (const auto& c : cases) {
     pb::Port p = AccessPort();
     c.mutate(p);
-    Status st = PreparePortCreate(state_, kernel_, p);
+    Status st = PreparePortCreate(state_, kernel_, paths_, p);
     EXPECT_EQ(st.code(), c.code) << c.label << ": " << st.message();
     EXPECT_NE(st.message().find(c.field + ":"), std::string::npos) << c.label << ": " << st.message();
   }
@@ -460,7 +471,7 @@ TEST_F(ChecksTest, PortCrossObjectRules) {
   raw.set_kind(pb::PORT_KIND_AF_PACKET);
   raw.set_iface("lo");
   raw.set_role(pb::PORT_ROLE_UPLINK);
-  EXPECT_TRUE(PreparePortCreate(state_, kernel_, raw).ok());
+  EXPECT_TRUE(PreparePortCreate(state_, kernel_, paths_, raw).ok());
   EXPECT_EQ(CheckPortDelete(state_, "nope").code(), StatusCode::NOT_FOUND);
 }
 
@@ -471,32 +482,117 @@ TEST_F(ChecksTest, DeviceIdentityIsUnique) {
   pb::Port nic;
   nic.set_name("nic0");
   nic.set_kind(pb::PORT_KIND_PCI);
-  nic.set_devargs("01:00.0,rxq_pkt_pad_en=1");
+  nic.set_devargs("01:00.0");
   nic.set_role(pb::PORT_ROLE_UPLINK);
   AddPort(nic);
   AddPort(AccessPort());  // vm1 on /run/vm1.sock
 
   pb::Port dup = nic;
   dup.set_name("nic1");
-  for (const char* same : {"0000:01:00.0", "01:00.0", "0000:01:00.0,rxq_pkt_pad_en=0"}) {
+  for (const char* same : {"0000:01:00.0", "01:00.0", "0000:01:00.0"}) {
     dup.set_devargs(same);
-    Status st = PreparePortCreate(state_, kernel_, dup);
+    Status st = PreparePortCreate(state_, kernel_, paths_, dup);
     EXPECT_EQ(st.code(), StatusCode::ALREADY_EXISTS) << same << ": " << st.message();
     EXPECT_EQ(st.message(), "port.devargs: PCI address 0000:01:00.0 is already used by port 'nic0'") << same;
   }
   dup.set_devargs("0000:01:00.1");
-  EXPECT_TRUE(PreparePortCreate(state_, kernel_, dup).ok());
+  EXPECT_TRUE(PreparePortCreate(state_, kernel_, paths_, dup).ok());
 
-  for (const char* same : {"/run//vm1.sock", "/run/./vm1.sock", "/run/x/../vm1.sock"}) {
-    pb::Port vm = AccessPort();
-    vm.set_name("vm2");
-    vm.set_kind(pb::PORT_KIND_VHOST_CLIENT);
-    vm.set_socket(same);
-    Status st = PreparePortCreate(state_, kernel_, vm);
-    EXPECT_EQ(st.code(), StatusCode::ALREADY_EXISTS) << same << ": " << st.message();
-    EXPECT_NE(st.message().find("port.socket:"), std::string::npos) << same << ": " << st.message();
-    EXPECT_NE(st.message().find("'vm1'"), std::string::npos) << same << ": " << st.message();
+  pb::Port vm = AccessPort();
+  vm.set_name("vm2");
+  vm.set_kind(pb::PORT_KIND_VHOST_CLIENT);
+  Status st = PreparePortCreate(state_, kernel_, paths_, vm);
+  EXPECT_EQ(st.code(), StatusCode::ALREADY_EXISTS) << st.message();
+  EXPECT_EQ(st.message(), "port.socket: socket '/run/vm1.sock' is already used by port 'vm1'");
+  // Another spelling of the same path is refused before it could be
+  // compared: a socket path must be in its normal spelling.
+  for (const char* other : {"/run//vm1.sock", "/run/./vm1.sock", "/run/x/../vm1.sock"}) {
+    vm.set_socket(other);
+    st = PreparePortCreate(state_, kernel_, paths_, vm);
+    EXPECT_EQ(st.code(), StatusCode::INVALID_ARGUMENT) << other << ": " << st.message();
+    EXPECT_THAT(st.message(), HasSubstr("is not in its normal spelling (write '/run/vm1.sock'"))
+        << other;
   }
+}
+
+// The files a caller names stay in the directories the operator allows: a
+// vhost socket under --vhost-dir, pcap files under --pcap-dir, with no
+// symbolic link leading out; names that are path components are not "."
+// or "..".
+TEST_F(ChecksTest, PathsAreConfined) {
+  TempDir dir;
+  const std::string vhost = dir.path("vhost"), pcap = dir.path("pcap"), out = dir.path("out");
+  for (const auto& d : {vhost, pcap, out}) std::filesystem::create_directory(d);
+  std::filesystem::create_directory_symlink(out, vhost + "/escape");
+  std::filesystem::create_symlink("/etc/passwd", pcap + "/link.pcap");
+  PathPolicy paths{{vhost}, pcap};
+
+  struct PathCase {
+    const char* label;
+    std::function<void(pb::Port&)> mutate;
+    StatusCode code;
+    std::string message;  // a part of it
+  };
+  const PathCase cases[] = {
+      {"socket outside", [&](pb::Port& p) { p.set_socket(out + "/vm.sock"); },
+       StatusCode::INVALID_ARGUMENT, "port.socket: '" + out + "/vm.sock' is not under " + vhost +
+       " (an operator can allow another directory with controld's --vhost-dir)"},
+      {"socket is the dir's sibling prefix", [&](pb::Port& p) { p.set_socket(vhost + "x/vm.sock"); },
+       StatusCode::INVALID_ARGUMENT, "is not under"},
+      {"socket through a symlink", [&](pb::Port& p) { p.set_socket(vhost + "/escape/vm.sock"); },
+       StatusCode::INVALID_ARGUMENT, "leads out of " + vhost + " through a symbolic link"},
+      {"socket with a comma", [&](pb::Port& p) { p.set_socket(vhost + "/a,client=0"); },
+       StatusCode::INVALID_ARGUMENT, "port.socket: "},
+      {"socket in a missing dir", [&](pb::Port& p) { p.set_socket(vhost + "/no/vm.sock"); },
+       StatusCode::FAILED_PRECONDITION, "does not exist"},
+      {"tx_pcap anywhere", [&](pb::Port& p) {
+         p.set_kind(pb::PORT_KIND_PCAP);
+         p.clear_socket();
+         p.set_devargs("tx_pcap=/etc/shadow");
+       }, StatusCode::INVALID_ARGUMENT, "port.devargs: tx_pcap: '/etc/shadow' is not under " + pcap},
+      {"rx_pcap a symlink", [&](pb::Port& p) {
+         p.set_kind(pb::PORT_KIND_PCAP);
+         p.clear_socket();
+         p.set_devargs("rx_pcap=" + pcap + "/link.pcap");
+       }, StatusCode::INVALID_ARGUMENT, "is a symbolic link"},
+      {"netns ..", [&](pb::Port& p) {
+         p.set_kind(pb::PORT_KIND_TAP);
+         p.clear_socket();
+         p.set_iface("tapZ");
+         p.mutable_tap()->set_netns("..");
+       }, StatusCode::INVALID_ARGUMENT, "port.tap.netns: '..' is not a name"},
+      {"name .", [&](pb::Port& p) { p.set_name("."); }, StatusCode::INVALID_ARGUMENT,
+       "port.name: '.' is not a name"},
+  };
+  for (const auto& c : cases) {
+    pb::Port p = AccessPort();
+    p.set_name("vmP");
+    p.set_socket(vhost + "/vmP.sock");
+    c.mutate(p);
+    Status st = PreparePortCreate(state_, kernel_, paths, p);
+    EXPECT_EQ(st.code(), c.code) << c.label << ": " << st.message();
+    EXPECT_THAT(st.message(), HasSubstr(c.message)) << c.label;
+  }
+  pb::Port ok = AccessPort();
+  ok.set_name("vmP");
+  ok.set_socket(vhost + "/vmP.sock");
+  EXPECT_TRUE(PreparePortCreate(state_, kernel_, paths, ok).ok());
+  ok.set_kind(pb::PORT_KIND_PCAP);
+  ok.clear_socket();
+  ok.set_devargs("rx_pcap=" + pcap + "/in.pcap,tx_pcap=" + pcap + "/out.pcap");
+  EXPECT_TRUE(PreparePortCreate(state_, kernel_, paths, ok).ok())
+      << PreparePortCreate(state_, kernel_, paths, ok).message();
+}
+
+TEST(SocketAccess, GroupsByNameOrNumber) {
+  gid_t gid = 1;
+  std::string error;
+  ASSERT_TRUE(ResolveGroup("root", &gid, &error)) << error;
+  EXPECT_EQ(gid, 0u);
+  ASSERT_TRUE(ResolveGroup("4242", &gid, &error));
+  EXPECT_EQ(gid, 4242u);
+  EXPECT_FALSE(ResolveGroup("sy-no-such-group", &gid, &error));
+  EXPECT_THAT(error, HasSubstr("group 'sy-no-such-group' does not exist"));
 }
 
 }  // namespace

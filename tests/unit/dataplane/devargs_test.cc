@@ -1,9 +1,15 @@
 #include "ports/devargs.h"
 
+#include <gmock/gmock.h>
 #include <gtest/gtest.h>
+
+#include "switchyard/devargs_policy.h"
 
 namespace switchyard {
 namespace {
+
+using ::testing::HasSubstr;
+using ::testing::StartsWith;
 
 v1::Port MakePort(const std::string& name, v1::PortKind kind) {
   v1::Port p;
@@ -34,12 +40,15 @@ TEST(Devargs, VhostServerAndClient) {
 TEST(Devargs, VhostOffloadsThatCannotWorkAreRefused) {
   auto p = MakePort("vm", v1::PORT_KIND_VHOST_SERVER);
   p.set_socket("/tmp/vm.sock");
-  for (const char* bad : {"tso=1", "legacy-ol-flags=1", "iommu-support=1,tso=1"}) {
+  // legacy-ol-flags=2 and a repeated key used to get past a guard that
+  // looked for the exact strings "tso=1" and "legacy-ol-flags=1".
+  for (const char* bad : {"tso=1", "legacy-ol-flags=1", "iommu-support=1,tso=1",
+                          "legacy-ol-flags=2", "tso=0,tso=1", "stso=10"}) {
     p.set_devargs(bad);
     DeviceSpec d = BuildDeviceSpec(p);
     EXPECT_NE(d.error.find("port.devargs"), std::string::npos) << bad;
   }
-  for (const char* ok : {"tso=0", "linear-buffer=1", "stso=10"}) {
+  for (const char* ok : {"tso=0", "linear-buffer=1", "legacy-ol-flags=0,iommu-support=1"}) {
     p.set_devargs(ok);
     EXPECT_EQ(BuildDeviceSpec(p).error, "") << ok;
   }
@@ -68,10 +77,10 @@ TEST(Devargs, PcapRingNullPci) {
   EXPECT_EQ(ring.devargs, ring.name);
   EXPECT_EQ(BuildDeviceSpec(MakePort("n", v1::PORT_KIND_NULL)).devargs, "net_null_n");
   auto pci = MakePort("nic", v1::PORT_KIND_PCI);
-  pci.set_devargs("0000:01:00.0,rxq_pkt_pad_en=1");
+  pci.set_devargs("0000:01:00.0");
   DeviceSpec d = BuildDeviceSpec(pci);
   EXPECT_EQ(d.name, "0000:01:00.0");
-  EXPECT_EQ(d.devargs, "0000:01:00.0,rxq_pkt_pad_en=1");
+  EXPECT_EQ(d.devargs, "0000:01:00.0");
   ASSERT_EQ(d.identity.size(), 1u);
   EXPECT_EQ(d.identity[0].field, "port.devargs");
   EXPECT_EQ(d.identity[0].what, "PCI address 0000:01:00.0");
@@ -116,11 +125,16 @@ TEST(Devargs, PciPortsTakeOnlyPciAddresses) {
   }
   pci.set_devargs("net_tap_vm1");
   EXPECT_NE(BuildDeviceSpec(pci).error.find("names a virtual device"), std::string::npos);
-  pci.set_devargs("01:00.1,rxq_pkt_pad_en=1");
+  pci.set_devargs("01:00.1");
   DeviceSpec d = BuildDeviceSpec(pci);
   EXPECT_EQ(d.error, "");
   EXPECT_EQ(d.name, "0000:01:00.1");
-  EXPECT_EQ(d.devargs, "0000:01:00.1,rxq_pkt_pad_en=1");
+  EXPECT_EQ(d.devargs, "0000:01:00.1");
+  // Driver arguments belong on the EAL command line (an operator's), not
+  // in a caller's port: a driver argument may create further devices.
+  pci.set_devargs("01:00.1,representor=[0-3]");
+  EXPECT_THAT(BuildDeviceSpec(pci).error,
+              HasSubstr("port.devargs: 'representor' is not an argument pci ports accept"));
 }
 
 // The interface or socket a port names is its identity; devargs cannot
@@ -132,10 +146,18 @@ TEST(Devargs, IdentityAndNoIfaceInDevargs) {
   EXPECT_EQ(d.identity[0].field, "port.iface");
   EXPECT_EQ(d.identity[0].what, "interface vm1");
   auto vhost = MakePort("vm2", v1::PORT_KIND_VHOST_CLIENT);
-  vhost.set_socket("/run//sy/./vm2.sock");
+  vhost.set_socket("/run/sy/vm2.sock");
   d = BuildDeviceSpec(vhost);
   ASSERT_EQ(d.identity.size(), 1u);
   EXPECT_EQ(d.identity[0].what, "socket /run/sy/vm2.sock");
+  // Other spellings, and characters that would end the devargs value, are
+  // refused (the dataplane checks again what controld checks).
+  for (const char* bad : {"/run//sy/./vm2.sock", "/run/sy/../vm2.sock", "/run/sy/a,client=0",
+                          "/run/sy/a b", "run/vm.sock"}) {
+    vhost.set_socket(bad);
+    EXPECT_THAT(BuildDeviceSpec(vhost).error, HasSubstr("port.socket: ")) << bad;
+  }
+  vhost.set_socket("/run/sy/vm2.sock");
   EXPECT_TRUE(BuildDeviceSpec(MakePort("n", v1::PORT_KIND_NULL)).identity.empty());
 
   for (const char* bad : {"iface=vm9", "mac=02:00:00:00:00:01,iface=vm9"}) {
@@ -148,8 +170,52 @@ TEST(Devargs, IdentityAndNoIfaceInDevargs) {
     raw.set_devargs(bad);
     EXPECT_NE(BuildDeviceSpec(raw).error.find("port.devargs"), std::string::npos) << bad;
   }
+  // tap's remote= would attach the port to another interface.
   tap.set_devargs("remote=eth0");
+  EXPECT_THAT(BuildDeviceSpec(tap).error, HasSubstr("'remote' is not an argument tap ports accept"));
+  tap.set_devargs("mac=02:00:00:00:00:01");
   EXPECT_EQ(BuildDeviceSpec(tap).error, "");
+}
+
+// Every kind's allow-list, and the shape of each value.
+TEST(DevargsPolicy, AllowListAndValueShapes) {
+  struct Case {
+    v1::PortKind kind;
+    const char* devargs;
+    const char* error;  // "" = accepted
+  };
+  const Case cases[] = {
+      {v1::PORT_KIND_PCAP, "rx_pcap=/var/lib/switchyard/pcap/a.pcap,infinite_rx=1", ""},
+      {v1::PORT_KIND_PCAP, "tx_pcap=relative.pcap", "port.devargs: tx_pcap: must be an absolute path"},
+      {v1::PORT_KIND_PCAP, "rx_iface=eth0", "'rx_iface' is not an argument pcap ports accept"},
+      {v1::PORT_KIND_PCAP, "infinite_rx=yes", "infinite_rx=yes: must be 0 or 1"},
+      {v1::PORT_KIND_AF_XDP, "xdp_prog=/tmp/x.o", "'xdp_prog' is not an argument af_xdp ports"},
+      {v1::PORT_KIND_AF_XDP, "start_queue=2,queue_count=1", ""},
+      {v1::PORT_KIND_AF_PACKET, "qpairs=2,framesz=2048", ""},
+      {v1::PORT_KIND_AF_PACKET, "qpairs=-1", "qpairs=-1: must be a number"},
+      {v1::PORT_KIND_NULL, "size=64,copy=1", ""},
+      {v1::PORT_KIND_RING, "nodeaction=x:0:ATTACH", "(they take none)"},
+      {v1::PORT_KIND_TAP, "mac=fixed", ""},
+      {v1::PORT_KIND_TAP, "mac=02:00:00:00:00:0g", "must be a MAC address"},
+      {v1::PORT_KIND_VHOST_CLIENT, "iommu-support=1,iommu-support=0", "appears twice"},
+  };
+  for (const Case& c : cases) {
+    v1::Port p;
+    p.set_kind(c.kind);
+    p.set_devargs(c.devargs);
+    auto e = CheckDevargs(p);
+    if (*c.error == '\0') {
+      EXPECT_FALSE(e.has_value()) << c.devargs << ": " << *e;
+    } else {
+      EXPECT_THAT(e.value_or(""), HasSubstr(c.error)) << c.devargs;
+      EXPECT_THAT(e.value_or(""), StartsWith("port.devargs: ")) << c.devargs;
+    }
+  }
+  EXPECT_TRUE(PathUnder("/run/switchyard/vhost/a.sock", "/run/switchyard/vhost"));
+  EXPECT_FALSE(PathUnder("/run/switchyard/vhostX/a.sock", "/run/switchyard/vhost"));
+  EXPECT_TRUE(PathUnder("/a", "/"));
+  EXPECT_EQ(DevargsValue("a=1,rx_pcap=/x/y,b", "rx_pcap").value_or(""), "/x/y");
+  EXPECT_FALSE(DevargsValue("a=1", "rx_pcap").has_value());
 }
 
 TEST(Devargs, PortNamesAreCheckedAgain) {

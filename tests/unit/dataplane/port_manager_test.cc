@@ -224,14 +224,17 @@ TEST(PortManager, DeviceIdentityIsOnePortsOnly) {
   server.set_socket(sock);
   auto vs = pm.Add(server, &error);
   ASSERT_TRUE(vs.has_value()) << error;
-  for (const std::string& path : {sock, std::string(dir) + "//./vm.sock"}) {
-    auto client = MakePort("pmvc", v1::PORT_KIND_VHOST_CLIENT);
-    client.set_socket(path);
-    error.clear();
-    EXPECT_FALSE(pm.Add(client, &error).has_value()) << path;
-    EXPECT_NE(error.find("port.socket"), std::string::npos) << path << ": " << error;
-    EXPECT_NE(error.find("'pmvs'"), std::string::npos) << path << ": " << error;
-  }
+  auto client = MakePort("pmvc", v1::PORT_KIND_VHOST_CLIENT);
+  client.set_socket(sock);
+  EXPECT_FALSE(pm.Add(client, &error).has_value());
+  EXPECT_NE(error.find("port.socket"), std::string::npos) << error;
+  EXPECT_NE(error.find("'pmvs'"), std::string::npos) << error;
+  // Another spelling of the path is refused as such (never compared).
+  client.set_socket(std::string(dir) + "//./vm.sock");
+  error.clear();
+  EXPECT_FALSE(pm.Add(client, &error).has_value());
+  EXPECT_NE(error.find("port.socket: "), std::string::npos) << error;
+  EXPECT_NE(error.find("normal spelling"), std::string::npos) << error;
   uint64_t features = 0;
   EXPECT_EQ(rte_vhost_driver_get_features(sock.c_str(), &features), 0)
       << "the server's socket was unregistered";

@@ -29,6 +29,18 @@ TEST(DescribeError, CannotConnectExitsThreeWithHint) {
                                    "(socket /run/switchyard/controld.sock)"));
 }
 
+TEST(DescribeError, PermissionDeniedSaysWhoMayConnect) {
+  grpc::Status st(grpc::StatusCode::UNAVAILABLE,
+                  "failed to connect to all addresses; last error: UNKNOWN: "
+                  "unix:/run/switchyard/controld.sock: Permission denied");
+  ErrorReport r = DescribeError(st, false, "/run/switchyard/controld.sock");
+  EXPECT_EQ(r.exit_code, kExitUnavailable);
+  EXPECT_EQ(r.message,
+            "cannot reach controld: permission denied on /run/switchyard/controld.sock\n"
+            "only root and members of the socket's group may use it (see controld's "
+            "--socket-group)");
+}
+
 TEST(DescribeError, NoDataplaneExitsThreeWithoutControldHint) {
   ErrorReport r = DescribeError(
       grpc::Status(grpc::StatusCode::UNAVAILABLE, "no dataplane connected"), true, "/s");

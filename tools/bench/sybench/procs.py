@@ -253,6 +253,7 @@ class Switchyard:
             self.cd = subprocess.Popen(
                 taskset(CONTROL_CPU, [self.controld_bin, "--socket", self.cd_sock,
                                       "--dataplane", self.dp_sock, "--db", self.db,
+                                      "--vhost-dir", self.run_dir, "--pcap-dir", self.run_dir,
                                       "--log-level", "warn"]),
                 stdout=lf, stderr=subprocess.STDOUT)
         self._wait(lambda: self.yard("status", check=False).returncode == 0, 20,
