@@ -308,6 +308,9 @@ void Controller::GetStatus(pb::Status& out) const {
   dp.set_ports_up(up);
   dp.set_mac_table_size(state.mac_table_size());
   dp.set_mac_table_used(state.mac_table_used());
+  dp.set_mbuf_pools(state.mbuf_pools());
+  dp.set_mbufs(state.mbufs());
+  dp.set_mbufs_in_use(state.mbufs_in_use());
 }
 
 }  // namespace switchyard::controlplane

@@ -14,6 +14,7 @@
 #include <spdlog/spdlog.h>
 
 #include "ports/devargs.h"
+#include "ports/mbuf_pools.h"
 #include "switchyard/mac_limits.h"
 
 namespace switchyard {
@@ -44,15 +45,14 @@ Dataplane::Dataplane(const DataplaneOptions& opts)
       tenant_base_(kMaxTenantId + 1) {
   if (opts_.worker_lcores.empty() || opts_.worker_lcores.size() > kMaxWorkers)
     throw std::runtime_error("need 1.." + std::to_string(kMaxWorkers) + " worker lcores");
-  pool_ = rte_pktmbuf_pool_create("switchyard_mbufs", opts_.mbufs, 256, 0,
-                                  RTE_MBUF_DEFAULT_BUF_SIZE, static_cast<int>(rte_socket_id()));
-  if (pool_ == nullptr)
-    throw std::runtime_error(fmt::format("cannot create a pool of {} mbufs: {} (raise --memory)",
-                                         opts_.mbufs, rte_strerror(rte_errno)));
   publisher_ = std::make_unique<SnapshotPublisher>(kMaxWorkers);
+  pools_ = std::make_unique<MbufPools>(opts_.mbufs, workers(), [this] {
+    if (running_) rte_rcu_qsbr_synchronize(publisher_->qsbr(), RTE_QSBR_THRID_INVALID);
+  });
+  pool_ = pools_->shared();
   macs_ = std::make_unique<MacTable>("switchyard_macs", opts_.mac_capacity);
   vhost_devices_ = std::make_unique<VhostDevices>(publisher_->qsbr());
-  port_manager_ = std::make_unique<PortManager>(pool_, workers(), vhost_devices_.get());
+  port_manager_ = std::make_unique<PortManager>(pools_.get(), workers(), vhost_devices_.get());
   tx_locks_ = std::make_unique<SharedTxLocks>();
   shared_.publisher = publisher_.get();
   shared_.idle_sleep_us = opts_.idle_sleep_us;
@@ -85,8 +85,8 @@ Dataplane::~Dataplane() {
   port_manager_.reset();
   vhost_devices_.reset();
   macs_.reset();
+  pools_.reset();
   publisher_.reset();
-  rte_mempool_free(pool_);
 }
 
 void Dataplane::Start() {
@@ -223,7 +223,7 @@ uint32_t Dataplane::Reconcile(const TenantMap& tenants,
       e->set_message(error);
       continue;
     }
-    PlacedPort placed{spec, q->port_id, q->tx_queues, PlaceRxQueues(q->rx_queues)};
+    PlacedPort placed{spec, q->port_id, q->tx_queues, PlaceRxQueues(q->rx_queues), q->rx_pool};
     port_base_[q->port_id] = counters_now().ports[q->port_id];
     ports_[name] = placed;
     ++changed;
@@ -281,6 +281,10 @@ v1::DataplaneState Dataplane::State() {
   st.set_generation(generation_);
   st.set_mac_table_size(macs_->capacity());
   st.set_mac_table_used(macs_->size());
+  const MbufPools::Usage mb = pools_->usage();
+  st.set_mbuf_pools(mb.pools);
+  st.set_mbufs(mb.size);
+  st.set_mbufs_in_use(mb.size - mb.available);
   AddObjects(RunningConfig(), &st);
   for (const auto& [name, placed] : ports_) {
     v1::PortStatus ps = port_manager_->Status(placed.port_id);

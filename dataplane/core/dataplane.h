@@ -105,6 +105,7 @@ class Dataplane {
   std::unique_ptr<SnapshotPublisher> publisher_;
   std::unique_ptr<MacTable> macs_;
   std::unique_ptr<VhostDevices> vhost_devices_;
+  std::unique_ptr<MbufPools> pools_;  // before the port manager: it uses them
   std::unique_ptr<PortManager> port_manager_;
   std::unique_ptr<SharedTxLocks> tx_locks_;
   WorkerShared shared_;

@@ -12,6 +12,8 @@
 
 #include "core/limits.h"
 
+struct rte_mempool;
+
 namespace switchyard {
 
 enum class Role : uint8_t { kNone = 0, kAccess, kTrunk, kUplink };
@@ -65,6 +67,7 @@ struct RxQueueRef {
   uint16_t port_id;
   uint16_t queue_id;
   bool vhost = false;  // PortConfig::vhost
+  rte_mempool* pool = nullptr;  // the port's buffers: where a vhost dequeue allocates
 };
 
 struct Snapshot {

@@ -110,7 +110,7 @@ std::unique_ptr<Snapshot> BuildSnapshot(uint64_t generation, const TenantMap& te
     s->ports[placed.port_id] = std::move(pc);
     for (uint16_t q = 0; q < placed.rx_workers.size(); ++q)
       s->worker_rx[placed.rx_workers[q] % workers].push_back(
-          RxQueueRef{placed.port_id, q, vhost});
+          RxQueueRef{placed.port_id, q, vhost, placed.rx_pool});
   }
   return s;
 }

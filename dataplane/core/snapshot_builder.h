@@ -18,6 +18,7 @@ struct PlacedPort {
   uint16_t tx_queues = 1;
   // Worker polling each RX queue, by queue id.
   std::vector<uint16_t> rx_workers{0};
+  rte_mempool* rx_pool = nullptr;  // the port's buffers (vhost ports dequeue into it)
 };
 
 using TenantMap = std::map<std::string, v1::Tenant>;

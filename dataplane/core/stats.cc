@@ -62,7 +62,8 @@ v1::Stats Dataplane::GetStats(const v1::GetStatsRequest& req) {
       PortCountersToProto(c, pc);
       rte_eth_stats hw{};
       if (rte_eth_stats_get(placed.port_id, &hw) == 0) {
-        pc->set_hw_rx_missed(hw.imissed + hw.rx_nombuf);
+        pc->set_hw_rx_missed(hw.imissed);
+        pc->set_hw_rx_nombuf(hw.rx_nombuf);
         pc->set_hw_rx_errors(hw.ierrors);
         pc->set_hw_tx_errors(hw.oerrors);
       }

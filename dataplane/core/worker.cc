@@ -98,7 +98,8 @@ int WorkerMain(void* arg) {
     for (const RxQueueRef& q : s->worker_rx[w.index]) {
       const uint64_t t0 = last_tsc;
       const uint16_t n =
-          q.vhost ? VhostRxBurst(*w.vhost, q.port_id, q.queue_id, w.pool, pkts, kBurstSize)
+          q.vhost ? VhostRxBurst(*w.vhost, q.port_id, q.queue_id, q.pool != nullptr ? q.pool : w.pool,
+                                 pkts, kBurstSize)
                   : rte_eth_rx_burst(q.port_id, q.queue_id, pkts, kBurstSize);
       ++c.polls;
       if (n == 0) {

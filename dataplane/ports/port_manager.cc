@@ -18,11 +18,18 @@
 #include <spdlog/spdlog.h>
 
 #include "ports/devargs.h"
+#include "ports/mbuf_pools.h"
 #include "ports/vhost_direct.h"
 
 namespace switchyard {
 
 namespace {
+
+// Drivers that fill every RX descriptor with a buffer when the queue is set
+// up (the others allocate as they receive).
+bool PrefillsRx(v1::PortKind kind) {
+  return kind == v1::PORT_KIND_TAP || kind == v1::PORT_KIND_PCI || kind == v1::PORT_KIND_AF_XDP;
+}
 
 constexpr uint16_t kRxDesc = 1024;
 constexpr uint16_t kTxDesc = 1024;
@@ -68,7 +75,7 @@ bool ClaimVhostSocket(const std::string& path, std::string* error) {
 }  // namespace
 
 bool PortManager::Configure(uint16_t pid, const std::string& vhost_socket, uint16_t mtu,
-                            PortQueues* q, std::string* error) {
+                            bool prefilled, PortQueues* q, std::string* error) {
   rte_eth_dev_info info{};
   int rc = rte_eth_dev_info_get(pid, &info);
   if (rc != 0) {
@@ -139,8 +146,10 @@ bool PortManager::Configure(uint16_t pid, const std::string& vhost_socket, uint1
   rte_eth_dev_adjust_nb_rx_tx_desc(pid, &nb_rxd, &nb_txd);
   int socket = rte_eth_dev_socket_id(pid);
   if (socket < 0) socket = 0;
+  q->rx_pool = pools_->Create(pools_->PortPoolSize(q->rx_queues, nb_rxd, prefilled), error);
+  if (q->rx_pool == nullptr) return false;
   for (uint16_t r = 0; r < q->rx_queues; ++r) {
-    rc = rte_eth_rx_queue_setup(pid, r, nb_rxd, socket, nullptr, pool_);
+    rc = rte_eth_rx_queue_setup(pid, r, nb_rxd, socket, nullptr, q->rx_pool);
     if (rc != 0) {
       *error = "rte_eth_rx_queue_setup: " + Errno(rc);
       return false;
@@ -249,24 +258,30 @@ std::optional<PortQueues> PortManager::Add(const v1::Port& port, std::string* er
   // Following the guest's attachment starts before configure opens the
   // socket, so no attach is missed.
   if ((vhost && !vhost_->Track(pid, error)) ||
-      !Configure(pid, vhost ? port.socket() : std::string(), mtu, &q, error)) {
+      !Configure(pid, vhost ? port.socket() : std::string(), mtu, PrefillsRx(port.kind()), &q,
+                 error)) {
     // Created above and never published: no worker can be polling it.
     Destroy(pid);
+    pools_->Retire(q.rx_pool);
     return std::nullopt;
   }
   if (vhost) vhost_->Refresh(pid);
-  owned_[pid] = Owned{port.name(), spec.name, spec.identity};
+  owned_[pid] = Owned{port.name(), spec.name, spec.identity, q.rx_pool};
   spdlog::info("port {}: ethdev {} up ({} rx, {} tx queues) from '{}'", port.name(), pid,
                q.rx_queues, q.tx_queues, spec.devargs);
   return q;
 }
 
 void PortManager::Remove(uint16_t pid) {
-  if (owned_.erase(pid) == 0) {
+  auto it = owned_.find(pid);
+  if (it == owned_.end()) {
     spdlog::warn("ethdev {}: not created by the port manager, not removed", pid);
     return;
   }
+  rte_mempool* pool = it->second.rx_pool;
+  owned_.erase(it);
   Destroy(pid);
+  pools_->Retire(pool);
 }
 
 void PortManager::Destroy(uint16_t pid) {

@@ -18,19 +18,21 @@ struct rte_mempool;
 namespace switchyard {
 
 class VhostDevices;
+class MbufPools;
 
 struct PortQueues {
   uint16_t port_id;
   uint16_t rx_queues;
   uint16_t tx_queues;
+  rte_mempool* rx_pool = nullptr;  // the port's own (see MbufPools)
 };
 
 class PortManager {
  public:
   // `vhost`: where vhost-user ports' attachments are followed for the
   // workers (see ports/vhost_direct.h).
-  PortManager(rte_mempool* pool, uint16_t workers, VhostDevices* vhost)
-      : pool_(pool), workers_(workers), vhost_(vhost) {}
+  PortManager(MbufPools* pools, uint16_t workers, VhostDevices* vhost)
+      : pools_(pools), workers_(workers), vhost_(vhost) {}
 
   // Probe, configure and start a new device for `port`. On failure returns
   // nullopt with `*error` saying why, and leaves no device behind.
@@ -54,8 +56,9 @@ class PortManager {
   // `vhost_socket`: the socket of a vhost port (else empty), whose offered
   // features are trimmed once the PMD has registered it.
   // `mtu` 0 leaves the device's default.
-  bool Configure(uint16_t port_id, const std::string& vhost_socket, uint16_t mtu, PortQueues* q,
-                 std::string* error);
+  // `prefilled`: the PMD fills its RX descriptors with buffers at setup.
+  bool Configure(uint16_t port_id, const std::string& vhost_socket, uint16_t mtu, bool prefilled,
+                 PortQueues* q, std::string* error);
 
   // Stop, close and detach `port_id`, a device this manager created.
   void Destroy(uint16_t port_id);
@@ -66,9 +69,10 @@ class PortManager {
     std::string port;    // the port's name
     std::string device;  // the device's name
     std::vector<DeviceIdentity> identity;
+    rte_mempool* rx_pool = nullptr;
   };
 
-  rte_mempool* pool_;
+  MbufPools* pools_;
   uint16_t workers_;
   VhostDevices* vhost_;
   std::map<uint16_t, Owned> owned_;  // devices Add created and Remove has not removed

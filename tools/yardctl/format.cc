@@ -330,6 +330,9 @@ std::string FormatStatus(const v1::Status& st) {
     kv.Add("  generation", sync);
     kv.Add("  workers", Num(dp.workers()));
     kv.Add("  ports up", fmt::format("{}/{}", dp.ports_up(), dp.ports_total()));
+    if (dp.mbufs() != 0)
+      kv.Add("  mbufs", fmt::format("{} in use of {} ({} pool{})", dp.mbufs_in_use(), dp.mbufs(),
+                                    dp.mbuf_pools(), dp.mbuf_pools() == 1 ? "" : "s"));
     if (dp.mac_table_size() != 0)
       kv.Add("  MAC table",
            fmt::format("{} used, {} reserved by tenants, {} entries{}", dp.mac_table_used(),

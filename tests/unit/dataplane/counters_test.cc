@@ -34,7 +34,7 @@ TEST(Counters, EveryPortCounterHasItsProtoFieldAndNoMore) {
   std::set<std::string> names;
   SWITCHYARD_PORT_COUNTERS(SWITCHYARD_NAME)
   // hw_* come from the ethdev, not from the workers.
-  EXPECT_EQ(names, Uint64Fields<v1::PortCounters>({"hw_rx_missed", "hw_rx_errors",
+  EXPECT_EQ(names, Uint64Fields<v1::PortCounters>({"hw_rx_missed", "hw_rx_nombuf", "hw_rx_errors",
                                                    "hw_tx_errors"}));
 }
 

@@ -16,6 +16,7 @@
 
 #include "eal_env.h"
 #include "ports/devargs.h"
+#include "ports/mbuf_pools.h"
 #include "ports/vhost_direct.h"
 
 namespace switchyard {
@@ -26,11 +27,12 @@ constexpr int VIRTIO_NET_F_CSUM = 0, VIRTIO_NET_F_GUEST_CSUM = 1, VIRTIO_NET_F_H
               VIRTIO_NET_F_HOST_TSO6 = 12, VIRTIO_NET_F_HOST_ECN = 13, VIRTIO_NET_F_HOST_UFO = 14,
               VIRTIO_NET_F_MRG_RXBUF = 15;
 
-rte_mempool* Pool() {
-  static rte_mempool* p =
-      rte_pktmbuf_pool_create("pm_test_pool", 2047, 0, 0, RTE_MBUF_DEFAULT_BUF_SIZE, 0);
-  return p;
+// The shared pool and the ports' own (no workers: nothing to wait for).
+MbufPools& Pools() {
+  static MbufPools* p = new MbufPools(2047, 1, nullptr);
+  return *p;
 }
+rte_mempool* Pool() { return Pools().shared(); }
 
 // Vhost attachments, waiting on an RCU variable no worker reads.
 VhostDevices& Vhost() {
@@ -56,7 +58,7 @@ TEST(PortManager, VhostPortWithholdsSegmentationFeatures) {
   port.set_name("pmvm");
   port.set_kind(v1::PORT_KIND_VHOST_SERVER);
   port.set_socket(sock);
-  PortManager pm(Pool(), 1, &Vhost());
+  PortManager pm(&Pools(), 1, &Vhost());
   std::string error;
   auto q = pm.Add(port, &error);
   ASSERT_TRUE(q.has_value()) << error;
@@ -117,7 +119,7 @@ bool CanMakeTaps() {
 // to configure it (it was started) and closed it under the workers.
 TEST(PortManager, PciPortNamingALiveVdevIsRefusedAndLeavesItAlone) {
   ASSERT_NE(Pool(), nullptr);
-  PortManager pm(Pool(), 1, &Vhost());
+  PortManager pm(&Pools(), 1, &Vhost());
   std::string error;
   auto live = pm.Add(MakePort("pmlive", v1::PORT_KIND_NULL), &error);
   ASSERT_TRUE(live.has_value()) << error;
@@ -137,7 +139,7 @@ TEST(PortManager, PciPortNamingALiveVdevIsRefusedAndLeavesItAlone) {
 // The same with a tap port, as reported (`--devargs net_tap_f1`).
 TEST(PortManager, PciPortNamingALiveTapIsRefusedAndLeavesItAlone) {
   if (!CanMakeTaps()) GTEST_SKIP() << "needs root and /dev/net/tun";
-  PortManager pm(Pool(), 1, &Vhost());
+  PortManager pm(&Pools(), 1, &Vhost());
   std::string error;
   auto f1 = pm.Add(MakePort("pmf1", v1::PORT_KIND_TAP), &error);
   ASSERT_TRUE(f1.has_value()) << error;
@@ -157,7 +159,7 @@ TEST(PortManager, ExistingDeviceOfTheSameNameIsNotAdopted) {
   uint16_t foreign = 0;
   ASSERT_EQ(rte_eth_dev_get_port_by_name("net_null_pmforeign", &foreign), 0);
 
-  PortManager pm(Pool(), 1, &Vhost());
+  PortManager pm(&Pools(), 1, &Vhost());
   std::string error;
   auto q = pm.Add(MakePort("pmforeign", v1::PORT_KIND_NULL), &error);
   EXPECT_FALSE(q.has_value());
@@ -181,7 +183,7 @@ TEST(PortManager, ExistingDeviceOfTheSameNameIsNotAdopted) {
 // Two ring ports whose names have the same 32-bit FNV-1a hash (0x6fbed7e2),
 // which used to be their device names: each gets a device of its own.
 TEST(PortManager, RingPortsNeverShareADevice) {
-  PortManager pm(Pool(), 1, &Vhost());
+  PortManager pm(&Pools(), 1, &Vhost());
   std::string error;
   auto a = pm.Add(MakePort("r66999", v1::PORT_KIND_RING), &error);
   ASSERT_TRUE(a.has_value()) << error;
@@ -217,7 +219,7 @@ TEST(PortManager, DeviceIdentityIsOnePortsOnly) {
   char dir[] = "/tmp/sy-pm-test.XXXXXX";
   ASSERT_NE(mkdtemp(dir), nullptr);
   const std::string sock = std::string(dir) + "/vm.sock";
-  PortManager pm(Pool(), 1, &Vhost());
+  PortManager pm(&Pools(), 1, &Vhost());
   std::string error;
 
   auto server = MakePort("pmvs", v1::PORT_KIND_VHOST_SERVER);
@@ -266,6 +268,36 @@ TEST(PortManager, WithheldFeatureBits) {
   EXPECT_EQ(VhostFeaturesWithheld(),
             (1ULL << VIRTIO_NET_F_HOST_TSO4) | (1ULL << VIRTIO_NET_F_HOST_TSO6) |
                 (1ULL << VIRTIO_NET_F_HOST_ECN) | (1ULL << VIRTIO_NET_F_HOST_UFO));
+}
+
+// Each port receives into a pool of its own, sized from its queues; a
+// removed port's pool goes once all its buffers are back, not before.
+TEST(PortManager, EachPortHasItsOwnPoolFreedWhenItsBuffersAreBack) {
+  PortManager pm(&Pools(), 1, &Vhost());
+  std::string error;
+  const uint32_t pools_before = Pools().usage().pools;
+  auto a = pm.Add(MakePort("pmpa", v1::PORT_KIND_RING), &error);
+  ASSERT_TRUE(a.has_value()) << error;
+  auto b = pm.Add(MakePort("pmpb", v1::PORT_KIND_RING), &error);
+  ASSERT_TRUE(b.has_value()) << error;
+  ASSERT_NE(a->rx_pool, nullptr);
+  EXPECT_NE(a->rx_pool, b->rx_pool);
+  EXPECT_NE(a->rx_pool, Pool());
+  EXPECT_EQ(Pools().usage().pools, pools_before + 2);
+  // A tap fills its RX ring at setup: its pool holds the ring and more.
+  EXPECT_GT(Pools().PortPoolSize(1, 1024, true), 1024u);
+  EXPECT_LT(Pools().PortPoolSize(1, 1024, false), 1024u);
+
+  // One of a's buffers is still out (in some TX queue, say) when a goes.
+  rte_mbuf* out = rte_pktmbuf_alloc(a->rx_pool);
+  ASSERT_NE(out, nullptr);
+  pm.Remove(a->port_id);
+  EXPECT_EQ(Pools().usage().pools, pools_before + 2) << "freed with a buffer outstanding";
+  rte_pktmbuf_free(out);
+  Pools().Reap();
+  EXPECT_EQ(Pools().usage().pools, pools_before + 1);
+  pm.Remove(b->port_id);
+  EXPECT_EQ(Pools().usage().pools, pools_before);
 }
 
 }  // namespace

@@ -199,10 +199,10 @@ TEST(FormatStats, SectionsAndCyclesPerPacket) {
   // Columns are the proto fields, in their order, named after them.
   EXPECT_EQ(lines[0],
             "PORT  RX-PACKETS  RX-BYTES  TX-PACKETS  TX-BYTES  RX-DROPPED  TX-DROPPED  FLOODED  "
-            "HW-RX-MISSED  HW-RX-ERRORS  HW-TX-ERRORS");
+            "HW-RX-MISSED  HW-RX-NOMBUF  HW-RX-ERRORS  HW-TX-ERRORS");
   EXPECT_EQ(lines[1],
             "vm1         1000     64000         900     57600           3           0        0  "
-            "           0             0             0");
+            "           0             0             0             0");
   EXPECT_EQ(lines[2], "");
   EXPECT_EQ(lines[3],
             "TENANT  RX-PACKETS  RX-BYTES  UNICAST  FLOODED  DROPPED  LEARNED  MOVED  LEARN-LIMIT  "
