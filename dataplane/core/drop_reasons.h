@@ -13,6 +13,7 @@
   X(RUNT, "runt")                     /* shorter than its Ethernet/VLAN header */ \
   X(SRC_MAC_MULTICAST, "src_mac_multicast") /* group bit set in the source */     \
   X(SRC_MAC_ZERO, "src_mac_zero")     /* all-zero source address */              \
+  X(PRIORITY_TAG_STACKED, "priority_tag_stacked") /* VID-0 tag with a tag behind */ \
   X(PORT_NOT_CONFIGURED, "port_not_configured") /* RX on a port being removed */ \
   X(FLOOD_COPY_FAILED, "flood_copy_failed") /* mbuf pool empty: a flood copy */  \
   X(TX_FAILED, "tx_failed")           /* output queue full, or the PMD refused the frame */

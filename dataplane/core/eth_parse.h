@@ -12,6 +12,11 @@ namespace switchyard {
 
 constexpr uint16_t kEtherTypeVlan = 0x8100;
 constexpr uint16_t kEtherTypeQinQ = 0x88a8;
+constexpr uint16_t kEtherTypeQinQOld = 0x9100;  // pre-802.1ad double tagging
+
+inline bool IsVlanTpid(uint16_t type) {
+  return type == kEtherTypeVlan || type == kEtherTypeQinQ || type == kEtherTypeQinQOld;
+}
 constexpr uint32_t kEthHeaderLen = 14;
 constexpr uint32_t kVlanTagLen = 4;
 
@@ -76,7 +81,14 @@ inline ParseResult ParseEthernet(const uint8_t* data, uint32_t len,
     type = static_cast<uint16_t>((data[16] << 8) | data[17]);
   }
   r.l2.ethertype = type;
-  if (MacIsGroup(r.l2.src)) {
+  // A priority tag (VID 0) means "untagged"; one with another tag behind it
+  // would pass as untagged here and reach the inner VLAN at a receiver that
+  // pops the priority tag (VLAN hopping). The inner type is within the
+  // 18 bytes a run shares, so runs stay valid.
+  const bool priority_tagged = stripped_tci ? (*stripped_tci & 0x0fff) == 0 : r.l2.tagged && r.l2.vid == 0;
+  if (priority_tagged && IsVlanTpid(type)) {
+    r.drop = DropReason::PRIORITY_TAG_STACKED;
+  } else if (MacIsGroup(r.l2.src)) {
     r.drop = DropReason::SRC_MAC_MULTICAST;
   } else if (r.l2.src == 0) {
     r.drop = DropReason::SRC_MAC_ZERO;

@@ -62,6 +62,30 @@ TEST(EthParse, StrippedTciWinsOverATagLeftInTheFrame) {
   EXPECT_EQ(r.l2.ethertype, 0x8100);
 }
 
+// A priority tag (VID 0) is "untagged"; with another tag behind it the
+// frame would pass an untagged access port as untagged and land in the
+// inner VLAN wherever the priority tag is popped. Dropped, whatever the
+// inner TPID, in the data or stripped by a NIC; a plain priority tag passes.
+TEST(EthParse, PriorityTagWithATagBehindIsDropped) {
+  for (uint8_t tpid_hi : {0x81, 0x88, 0x91}) {
+    const uint8_t tpid_lo = tpid_hi == 0x81 ? 0x00 : tpid_hi == 0x88 ? 0xa8 : 0x00;
+    auto f = Frame(0x020000000002, 0x020000000001,
+                   {0x81, 0x00, 0xe0, 0x00, tpid_hi, tpid_lo, 0x00, 0x0a, 0x08, 0x00});
+    ParseResult r = ParseEthernet(f.data(), static_cast<uint32_t>(f.size()));
+    ASSERT_TRUE(r.drop.has_value()) << int(tpid_hi);
+    EXPECT_EQ(*r.drop, DropReason::PRIORITY_TAG_STACKED);
+  }
+  auto stripped = Frame(0x020000000002, 0x020000000001, {0x81, 0x00, 0x00, 0x0a, 0x08, 0x00});
+  ParseResult r = ParseEthernet(stripped.data(), static_cast<uint32_t>(stripped.size()),
+                                uint16_t{0xe000});
+  ASSERT_TRUE(r.drop.has_value());
+  EXPECT_EQ(*r.drop, DropReason::PRIORITY_TAG_STACKED);
+  auto plain = Frame(0x020000000002, 0x020000000001, {0x81, 0x00, 0xe0, 0x00, 0x08, 0x00});
+  r = ParseEthernet(plain.data(), static_cast<uint32_t>(plain.size()));
+  EXPECT_FALSE(r.drop.has_value());
+  EXPECT_EQ(r.l2.vid, 0);
+}
+
 TEST(EthParse, RuntsAreDropped) {
   auto f = Frame(0x020000000002, 0x020000000001, {0x08, 0x00});
   for (uint32_t len = 0; len < 14; ++len) {
