@@ -118,7 +118,10 @@ INSTANTIATE_TEST_SUITE_P(
         Bad{"", "empty file"},
         Bad{"# only a comment\n", "empty file"},
         Bad{"- a\n- b\n", "expected a map with tenants: and/or ports:, got a list"},
-        Bad{"tenants: []\n---\nports: []\n", "2 YAML documents"},
+        Bad{"tenants: []\n---\nports: []\n", "more than one YAML document"},
+        // yaml-cpp's LoadAll allocated documents without end on these.
+        Bad{"[], {}\n", "more than one YAML document"},
+        Bad{"[a], b\n", "more than one YAML document"},
         Bad{"tenants: [\n", "line 2, column 1: "},
         Bad{"tenant: []\n", "tenant: unknown key (known: tenants, ports)"},
         Bad{"tenants: {name: red}\n", "tenants: expected a list, got a map"},
