@@ -15,6 +15,11 @@
 #   4. negotiated virtio features, from the dataplane's vhost log and the
 #      guest's sysfs: CSUM (bit 0) and MRG_RXBUF (15) on; HOST_TSO4/6 (11,
 #      12), HOST_ECN (13) and HOST_UFO (14) off (the switch does not segment).
+#   5. (client mode, the default for VM ports) the dataplane is killed (-9)
+#      and restarted while the guest pings: the switch reconnects to the
+#      VMM's socket and the guest's traffic resumes with no action of its own.
+# SY_VHOST_MODE=client (default: QEMU owns the socket, the port is a
+# vhost-client) or server (the switch owns it, QEMU connects; no restart).
 # The boot under TCG takes ~4 s, the whole test 12-25 s. Debugging
 # knobs: SY_GUEST_APPEND (kernel command line, default "quiet loglevel=3"),
 # SY_QEMU_EXTRA (more QEMU options, e.g. "-d guest_errors -D FILE"),
@@ -126,10 +131,14 @@ add_module virtio_net
 
 # The guest side of the checks. Every result is a line "SY KEY VALUE..." on
 # the serial console; the host side waits for the keys it needs.
+MODE=${SY_VHOST_MODE:-client}
+RESTART=0
+[ "$MODE" = client ] && RESTART=1
 cat >"$ROOT/init" <<EOF
 #!/bin/sh
 NS_IP=$NS_IP
 GUEST_IP=$GUEST_IP
+RESTART=$RESTART
 EOF
 cat >>"$ROOT/init" <<'EOF'
 /bin/busybox --install -s /bin
@@ -195,6 +204,23 @@ say snmp_tcp_vals $(grep '^Tcp:' /proc/net/snmp | tail -n 1 | cut -d' ' -f2-)
 say snmp_udp_keys $(grep '^Udp:' /proc/net/snmp | head -n 1 | cut -d' ' -f2-)
 say snmp_udp_vals $(grep '^Udp:' /proc/net/snmp | tail -n 1 | cut -d' ' -f2-)
 say eth0 $(cat /proc/net/dev | grep eth0)
+
+# 5. The switch restarts under the guest's feet: ping until the link has
+# broken and then carried three pings in a row again.
+if [ "$RESTART" = 1 ]; then
+  say restart_ready
+  fails=0; oks=0; i=0
+  while [ $i -lt 300 ]; do
+    if ping -c 1 -W 1 $NS_IP >/dev/null 2>&1; then
+      [ $fails -gt 0 ] && oks=$((oks + 1))
+      [ $oks -ge 3 ] && break
+    else
+      fails=$((fails + 1)); oks=0
+    fi
+    i=$((i + 1)); sleep 0.2
+  done
+  say restart_result $fails $oks
+fi
 bye
 EOF
 chmod +x "$ROOT/init"
@@ -321,9 +347,12 @@ start_dataplane --mac-aging 300 --eal=--log-level=lib.vhost.config:info
 start_controld
 must yard tenant add red
 must yard port add "$TAP" --kind tap --tenant red --netns "$NS" --ip "$NS_IP/24"
-must yard port add "$VM" --kind vhost-server --socket "$SOCK" --tenant red
+if [ "$MODE" = server ]; then
+  must yard port add "$VM" --kind vhost-server --socket "$SOCK" --tenant red
+  wait_in_sync
+  must_wait 10 "vhost-user socket created by the switch" "[ -S '$SOCK' ]"
+fi
 wait_in_sync
-must_wait 10 "vhost-user socket created by the switch" "[ -S '$SOCK' ]"
 must_wait 10 "tap $TAP in $NS" "ip -n '$NS' link show dev '$TAP'"
 if command -v ethtool >/dev/null; then
   log "namespace tap offloads: $(ip netns exec "$NS" ethtool -k "$TAP" 2>/dev/null |
@@ -353,7 +382,7 @@ QEMU_CMD=(taskset -c 0 ${SY_QEMU_WRAP:-} "$QEMU" -nodefaults -no-user-config -ma
   -object memory-backend-memfd,id=mem,size=256M,share=on -numa node,memdev=mem
   -kernel "$KERNEL" -initrd "$RUN/initramfs.gz"
   -append "console=ttyS0 ${SY_GUEST_APPEND:-quiet loglevel=3} panic=-1 rdinit=/init"
-  -chardev socket,id=c0,path=$SOCK
+  -chardev socket,id=c0,path=$SOCK$([ "$MODE" = client ] && echo ,server=on,wait=off)
   -netdev vhost-user,id=n0,chardev=c0
   -device virtio-net-pci,netdev=n0,mac=$GUEST_MAC,mrg_rxbuf=on,csum=on,guest_csum=on,romfile=$NIC_IRQ
   -display none -monitor none -serial "file:$CONSOLE" -no-reboot ${SY_QEMU_EXTRA:-})
@@ -361,6 +390,12 @@ log "starting the guest ($ACCEL): ${QEMU_CMD[*]}"
 BOOT_T0=$(date +%s.%N)
 "${QEMU_CMD[@]}" >"$RUN/qemu.log" 2>&1 &
 QEMU_PID=$!; _PIDS+=("$QEMU_PID")
+if [ "$MODE" = client ]; then
+  # The VMM owns the socket; the switch connects to it (and reconnects).
+  must_wait 10 "vhost-user socket created by QEMU" "[ -S '$SOCK' ]"
+  must yard port add "$VM" --kind vhost-client --socket "$SOCK" --tenant red
+  wait_in_sync
+fi
 
 # guest_wait TIMEOUT KEY: wait for "SY KEY ..." on the console, print the
 # rest of that line. Fails at once if QEMU exits first.
@@ -438,6 +473,26 @@ assert_eq "guest tftp put exit code" 0 "$(guest_wait 90 tftp_put_rc)"
 must_wait 10 "TFTP server done" "! kill -0 $TFTP_PID"
 assert_eq "UDP (TFTP put) guest -> namespace: md5 and size" "put up.bin $PUT_SRC" "$(grep '^put' "$RUN/tftp.out")"
 
+# The switch's counters of the checks above (a restart starts them again).
+counters() {
+  STATS_TEXT=$(yard stats)
+  VM_RX=$(stat_port "$VM" rx_packets)
+  VM_TX=$(stat_port "$VM" tx_packets)
+}
+if [ "$RESTART" = 1 ]; then
+  guest_wait 60 restart_ready >/dev/null
+  counters
+  t0=$(date +%s.%N)
+  kill -KILL "$DP_PID"; wait "$DP_PID" 2>/dev/null
+  log "dataplane killed (-9) under the guest"
+  start_dataplane --mac-aging 300 --eal=--log-level=lib.vhost.config:info
+  RESULT=$(guest_wait 90 restart_result)
+  RECOVER_S=$(awk -v a="$t0" -v b="$(date +%s.%N)" 'BEGIN{printf "%.1f", b - a}')
+  log "MEASURED: guest traffic back (3 pings in a row) ${RECOVER_S} s after the kill; guest saw ${RESULT%% *} failed pings"
+  assert_ge "guest pings that failed while the switch was down" 1 "${RESULT%% *}"
+  # (Each of those pings crossed the switch both ways; the guest powers off next.)
+  assert_eq "guest pings in a row after the restart" 3 "${RESULT##* }"
+fi
 guest_wait 30 done >/dev/null
 wait_until 60 "! kill -0 $QEMU_PID" || fail "the guest did not power off"
 TOTAL_S=$(awk -v a="$BOOT_T0" -v b="$(date +%s.%N)" 'BEGIN{printf "%.1f", b - a}')
@@ -480,6 +535,7 @@ assert_eq "every guest TCP/UDP packet has a verified checksum" "$PKTS" "$GOOD"
 [ "$HOST_TSO4" = 1 ] || assert_le "largest frame from the guest (no TSO)" 1514 "${MAXLEN:-0}"
 
 # Switch counters: nothing dropped on the way.
-yard stats | sed 's/^/  /'
-assert_ge "vhost port $VM rx_packets" 700 "$(stat_port "$VM" rx_packets)"
-assert_ge "vhost port $VM tx_packets" 700 "$(stat_port "$VM" tx_packets)"
+[ "$RESTART" = 1 ] || counters
+echo "$STATS_TEXT" | sed 's/^/  /'
+assert_ge "vhost port $VM rx_packets" 700 "$VM_RX"
+assert_ge "vhost port $VM tx_packets" 700 "$VM_TX"
