@@ -115,6 +115,14 @@ int main(int argc, char** argv) {
     spdlog::critical("{}", st.message());
     return 1;
   }
+  // The default directories live on tmpfs (/run) or may not exist on a new
+  // host: make them (root's, 0755) so that ports can be added.
+  for (const std::string& d : {vhost_dirs.front(), paths.pcap_dir}) {
+    std::error_code ec;
+    if (!std::filesystem::exists(d, ec) && std::filesystem::create_directories(d, ec))
+      spdlog::info("created {}", d);
+    if (ec) spdlog::warn("cannot create {}: {}", d, ec.message());
+  }
   sc::Controller controller(*store, kernel,
                             {.dataplane_socket = dataplane_path,
                              .rpc_timeout = std::chrono::milliseconds(dataplane_timeout_ms),
