@@ -9,7 +9,7 @@ PACKAGES=(
   libdpdk-dev dpdk dpdk-dev
   libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler
   libspdlog-dev libfmt-dev libnl-3-dev libnl-route-3-dev
-  libgtest-dev libgmock-dev libbenchmark-dev
+  libgtest-dev libgmock-dev libbenchmark-dev libpcap-dev
   libcli11-dev libsqlite3-dev libyaml-cpp-dev
   iproute2 iputils-ping tcpdump procps
   clang  # builds the tc eBPF VLAN emulation on kernels without 802.1Q (tests/e2e)

@@ -24,6 +24,8 @@ for line in open(sys.argv[1]):
         skipped += 1
     else:
         failed += 1
-print(f"{passed} passed, {failed} failed, {skipped} skipped")
+if skipped:
+    print(f"{skipped} skipped")
+print(f"{passed} passed, {failed} failed")
 PY
 exit $rc

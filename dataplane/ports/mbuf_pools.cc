@@ -40,8 +40,10 @@ MbufPools::~MbufPools() {
   rte_mempool_free(shared_);
 }
 
-uint32_t MbufPools::PortPoolSize(uint16_t rx_queues, uint16_t rx_desc, bool prefilled) const {
+uint32_t MbufPools::PortPoolSize(uint16_t rx_queues, uint16_t rx_desc, bool prefilled,
+                                 uint32_t kept) const {
   uint32_t n = prefilled ? uint32_t{rx_queues} * rx_desc : 0;
+  n += std::min<uint32_t>(kept, UINT32_MAX / 2);  // too many fails at create
   n += uint32_t{rx_queues} * 4 * kBurstSize;                    // bursts being received
   n += uint32_t{workers_} * (kTxBufferSize + kPortPoolCache * 3 / 2);  // TX buffers, caches
   n += 512;  // in the destinations' TX rings

@@ -36,9 +36,11 @@ class MbufPools {
 
   // Buffers a port's receive side needs: what its RX rings hold once filled
   // (`prefilled`: the PMD fills every descriptor at setup, as tap and NIC
-  // drivers do), a few bursts per queue in flight, the workers' TX buffers
-  // and mempool caches.
-  uint32_t PortPoolSize(uint16_t rx_queues, uint16_t rx_desc, bool prefilled) const;
+  // drivers do), what the driver keeps for itself (`kept`: a replayed pcap
+  // file), a few bursts per queue in flight, the workers' TX buffers and
+  // mempool caches.
+  uint32_t PortPoolSize(uint16_t rx_queues, uint16_t rx_desc, bool prefilled,
+                        uint32_t kept = 0) const;
   // A new pool of `size` buffers for a port; null with `error` set if the
   // memory is not there.
   rte_mempool* Create(uint32_t size, std::string* error);

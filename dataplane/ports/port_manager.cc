@@ -13,12 +13,14 @@
 #include <rte_dev.h>
 #include <rte_ethdev.h>
 #include <rte_errno.h>
+#include <rte_mbuf.h>
 #include <rte_ring.h>
 #include <rte_vhost.h>
 #include <spdlog/spdlog.h>
 
 #include "ports/devargs.h"
 #include "ports/mbuf_pools.h"
+#include "ports/pcap_replay.h"
 #include "ports/vhost_direct.h"
 
 namespace switchyard {
@@ -75,7 +77,7 @@ bool ClaimVhostSocket(const std::string& path, std::string* error) {
 }  // namespace
 
 bool PortManager::Configure(uint16_t pid, const std::string& vhost_socket, uint16_t mtu,
-                            bool prefilled, PortQueues* q, std::string* error) {
+                            bool prefilled, uint32_t kept, PortQueues* q, std::string* error) {
   rte_eth_dev_info info{};
   int rc = rte_eth_dev_info_get(pid, &info);
   if (rc != 0) {
@@ -146,7 +148,7 @@ bool PortManager::Configure(uint16_t pid, const std::string& vhost_socket, uint1
   rte_eth_dev_adjust_nb_rx_tx_desc(pid, &nb_rxd, &nb_txd);
   int socket = rte_eth_dev_socket_id(pid);
   if (socket < 0) socket = 0;
-  q->rx_pool = pools_->Create(pools_->PortPoolSize(q->rx_queues, nb_rxd, prefilled), error);
+  q->rx_pool = pools_->Create(pools_->PortPoolSize(q->rx_queues, nb_rxd, prefilled, kept), error);
   if (q->rx_pool == nullptr) return false;
   for (uint16_t r = 0; r < q->rx_queues; ++r) {
     rc = rte_eth_rx_queue_setup(pid, r, nb_rxd, socket, nullptr, q->rx_pool);
@@ -226,6 +228,13 @@ std::optional<PortQueues> PortManager::Add(const v1::Port& port, std::string* er
   }
   if (port.kind() == v1::PORT_KIND_VHOST_SERVER && !ClaimVhostSocket(port.socket(), error))
     return std::nullopt;
+  uint32_t kept = 0;
+  if (port.kind() == v1::PORT_KIND_PCAP) {
+    std::optional<uint32_t> replayed =
+        PcapReplayBuffers(port.devargs(), RTE_MBUF_DEFAULT_DATAROOM, error);
+    if (!replayed) return std::nullopt;
+    kept = *replayed;
+  }
   int rc = rte_dev_probe(spec.devargs.c_str());
   if (rc == -EEXIST) {
     // Probed before, by someone else: not to be configured, let alone closed.
@@ -258,8 +267,8 @@ std::optional<PortQueues> PortManager::Add(const v1::Port& port, std::string* er
   // Following the guest's attachment starts before configure opens the
   // socket, so no attach is missed.
   if ((vhost && !vhost_->Track(pid, error)) ||
-      !Configure(pid, vhost ? port.socket() : std::string(), mtu, PrefillsRx(port.kind()), &q,
-                 error)) {
+      !Configure(pid, vhost ? port.socket() : std::string(), mtu, PrefillsRx(port.kind()), kept,
+                 &q, error)) {
     // Created above and never published: no worker can be polling it.
     Destroy(pid);
     pools_->Retire(q.rx_pool);

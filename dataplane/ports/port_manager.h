@@ -57,8 +57,9 @@ class PortManager {
   // features are trimmed once the PMD has registered it.
   // `mtu` 0 leaves the device's default.
   // `prefilled`: the PMD fills its RX descriptors with buffers at setup.
+  // `kept`: buffers the PMD takes from the pool at setup and keeps.
   bool Configure(uint16_t port_id, const std::string& vhost_socket, uint16_t mtu, bool prefilled,
-                 PortQueues* q, std::string* error);
+                 uint32_t kept, PortQueues* q, std::string* error);
 
   // Stop, close and detach `port_id`, a device this manager created.
   void Destroy(uint16_t port_id);

@@ -74,16 +74,23 @@ std::string NormalizePath(std::string_view path) {
   return out.empty() ? "." : out;
 }
 
-bool DevargsHasKey(std::string_view devargs, std::string_view key) {
+std::vector<std::string_view> DevargsValues(std::string_view devargs, std::string_view key) {
+  std::vector<std::string_view> values;
   size_t start = 0;
   while (start <= devargs.size()) {
     size_t end = devargs.find(',', start);
     if (end == std::string_view::npos) end = devargs.size();
     std::string_view arg = devargs.substr(start, end - start);
-    if (arg.substr(0, arg.find('=')) == key) return true;
+    size_t eq = arg.find('=');
+    if (arg.substr(0, eq) == key)
+      values.push_back(eq == std::string_view::npos ? std::string_view() : arg.substr(eq + 1));
     start = end + 1;
   }
-  return false;
+  return values;
+}
+
+bool DevargsHasKey(std::string_view devargs, std::string_view key) {
+  return !DevargsValues(devargs, key).empty();
 }
 
 }  // namespace switchyard

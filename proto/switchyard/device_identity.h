@@ -5,6 +5,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace switchyard {
 
@@ -20,5 +21,9 @@ std::string NormalizePath(std::string_view path);
 // True if one of the comma-separated `key=value` arguments of `devargs` has
 // key `key`.
 bool DevargsHasKey(std::string_view devargs, std::string_view key);
+
+// The values of every `key=value` argument of `devargs` with key `key`, in
+// order ("" for a bare `key`).
+std::vector<std::string_view> DevargsValues(std::string_view devargs, std::string_view key);
 
 }  // namespace switchyard

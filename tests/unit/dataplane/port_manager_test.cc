@@ -9,6 +9,7 @@
 #include <rte_vhost.h>
 
 #include <fcntl.h>
+#include <pcap/pcap.h>
 #include <unistd.h>
 
 #include <cstdlib>
@@ -17,6 +18,7 @@
 #include "eal_env.h"
 #include "ports/devargs.h"
 #include "ports/mbuf_pools.h"
+#include "ports/pcap_replay.h"
 #include "ports/vhost_direct.h"
 
 namespace switchyard {
@@ -298,6 +300,73 @@ TEST(PortManager, EachPortHasItsOwnPoolFreedWhenItsBuffersAreBack) {
   EXPECT_EQ(Pools().usage().pools, pools_before + 1);
   pm.Remove(b->port_id);
   EXPECT_EQ(Pools().usage().pools, pools_before);
+}
+
+// A pcap file of `frames` frames of `len` bytes each.
+std::string WritePcap(const std::string& path, int frames, uint32_t len) {
+  pcap_t* dead = pcap_open_dead(DLT_EN10MB, 65535);
+  pcap_dumper_t* dump = pcap_dump_open(dead, path.c_str());
+  EXPECT_NE(dump, nullptr) << pcap_geterr(dead);
+  std::string frame(len, '\0');
+  frame.replace(0, 12, "\x02\xbb\0\0\0\1\x02\xaa\0\0\0\1", 12);
+  for (int i = 0; i < frames && dump != nullptr; ++i) {
+    pcap_pkthdr hdr{};
+    hdr.caplen = hdr.len = len;
+    pcap_dump(reinterpret_cast<u_char*>(dump), &hdr,
+              reinterpret_cast<const u_char*>(frame.data()));
+  }
+  if (dump != nullptr) pcap_dump_close(dump);
+  pcap_close(dead);
+  return path;
+}
+
+// net_pcap with infinite_rx=1 reads the whole file into the port's buffers
+// when its queue is set up, and keeps them: a file of more frames than a
+// port's pool would otherwise hold must still make a port (a 4,096-frame
+// file failed with "rte_eth_rx_queue_setup: Invalid argument").
+TEST(PortManager, PcapPortReplayingAFileHasBuffersForTheFile) {
+  char dir[] = "/tmp/sy-pm-pcap.XXXXXX";
+  ASSERT_NE(mkdtemp(dir), nullptr);
+  const std::string file = WritePcap(std::string(dir) + "/s.pcap", 4096, 64);
+  PortManager pm(&Pools(), 1, &Vhost());
+  v1::Port port = MakePort("pmpcap", v1::PORT_KIND_PCAP);
+  port.set_devargs("rx_pcap=" + file + ",infinite_rx=1");
+  std::string error;
+  auto q = pm.Add(port, &error);
+  ASSERT_TRUE(q.has_value()) << error;
+  EXPECT_GE(q->rx_pool->size, 4096u);
+  // It replays: a burst comes back again and again.
+  rte_mbuf* pkts[32];
+  uint64_t got = 0;
+  for (int i = 0; i < 1000 && got < 8192; ++i) {
+    uint16_t n = rte_eth_rx_burst(q->port_id, 0, pkts, 32);
+    got += n;
+    rte_pktmbuf_free_bulk(pkts, n);
+  }
+  EXPECT_GE(got, 8192u);
+  pm.Remove(q->port_id);
+  std::remove(file.c_str());
+  rmdir(dir);
+}
+
+TEST(PortManager, PcapReplayBuffersCountsFramesAndSegments) {
+  char dir[] = "/tmp/sy-pm-pcap.XXXXXX";
+  ASSERT_NE(mkdtemp(dir), nullptr);
+  const std::string small = WritePcap(std::string(dir) + "/a.pcap", 10, 64);
+  const std::string jumbo = WritePcap(std::string(dir) + "/b.pcap", 3, 5000);
+  std::string error;
+  EXPECT_EQ(PcapReplayBuffers("rx_pcap=" + small, 2048, &error), 0u) << "not replayed";
+  EXPECT_EQ(PcapReplayBuffers("rx_pcap=" + small + ",infinite_rx=0", 2048, &error), 0u);
+  EXPECT_EQ(PcapReplayBuffers("rx_pcap=" + small + ",infinite_rx=1", 2048, &error), 10u);
+  EXPECT_EQ(PcapReplayBuffers("infinite_rx=1,rx_pcap=" + jumbo, 2048, &error), 9u)
+      << "5,000 bytes take 3 buffers of 2,048";
+  EXPECT_EQ(PcapReplayBuffers("rx_pcap=" + std::string(dir) + "/none.pcap,infinite_rx=1", 2048,
+                              &error),
+            std::nullopt);
+  EXPECT_NE(error.find("rx_pcap"), std::string::npos) << error;
+  std::remove(small.c_str());
+  std::remove(jumbo.c_str());
+  rmdir(dir);
 }
 
 }  // namespace
