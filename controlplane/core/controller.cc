@@ -61,10 +61,7 @@ DesiredState Controller::Desired() const {
 
 Status Controller::CommitLocked(std::vector<pb::Change> changes, Reconciler::PushResult& push) {
   const uint64_t generation = desired_.generation + 1;
-  for (auto& c : changes) {
-    if (c.has_upsert_tenant()) c.mutable_upsert_tenant()->set_generation(generation);
-    if (c.has_upsert_port()) c.mutable_upsert_port()->set_generation(generation);
-  }
+  for (auto& c : changes) StampChange(c, generation);
   if (auto st = store_.Commit(generation, changes); !st.ok()) {
     spdlog::error("commit of generation {} failed: {}", generation, st.message());
     return st;

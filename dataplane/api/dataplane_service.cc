@@ -59,6 +59,13 @@ grpc::Status DataplaneService::Trace(grpc::ServerContext*, const v1::TraceReques
   return grpc::Status(grpc::StatusCode::UNAVAILABLE, err->message);
 }
 
+grpc::Status DataplaneService::SetNextHops(grpc::ServerContext*, const v1::SetNextHopsRequest* req,
+                                           v1::SetNextHopsReply*) {
+  if (auto err = dp_->SetNextHops(*req))
+    return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, *err);
+  return grpc::Status::OK;
+}
+
 grpc::Status DataplaneService::WatchEvents(grpc::ServerContext* ctx, const v1::WatchEventsRequest*,
                                            grpc::ServerWriter<v1::Event>* writer) {
   // Each stream holds a handler thread for its lifetime: a bounded number.

@@ -29,6 +29,8 @@ class DataplaneService final : public v1::Dataplane::Service {
                          v1::FlushMacsReply* reply) override;
   grpc::Status Trace(grpc::ServerContext*, const v1::TraceRequest* req,
                      v1::TraceReply* reply) override;
+  grpc::Status SetNextHops(grpc::ServerContext*, const v1::SetNextHopsRequest* req,
+                           v1::SetNextHopsReply* reply) override;
   grpc::Status WatchEvents(grpc::ServerContext* ctx, const v1::WatchEventsRequest*,
                            grpc::ServerWriter<v1::Event>* writer) override;
 

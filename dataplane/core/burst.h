@@ -34,7 +34,9 @@ enum class Verdict : uint8_t {
   kUndecided = 0,  // no stage has decided yet
   kDrop,           // freed and counted under `drop`
   kUnicast,        // to `out_port`, tagged `out_vlan` (0 = untagged)
-  kFlood,          // to every other port of the tenant, each with its tag
+  kFlood,          // to every other port of the tenant, each with its tag, and
+                   // (unless it came from one) every remote VTEP of the tenant
+  kRemote,         // encapsulated toward remote VTEP `remote` (features/vxlan)
 };
 
 // The decision for a run. Room is kept for what the next features decide
@@ -47,6 +49,7 @@ struct RunAction {
   DropReason drop;
   uint16_t out_port;
   uint16_t out_vlan;
+  uint16_t remote;  // kRemote: the remote VTEP's slot
 };
 
 struct Burst {
@@ -67,6 +70,11 @@ struct Burst {
                                  // run); kNoTenant for runs the parser dropped
   uint32_t bytes[kBurstSize];    // the run's packets' lengths, summed
   RunAction action[kBurstSize];
+  // Set by the VXLAN stage on bursts from the underlay: from_remote[r] is
+  // the slot of the remote VTEP run r was decapsulated from (its tenant is
+  // then set, from the VNI), or kNoRemote. Read only where decapped is set.
+  bool decapped = false;
+  uint16_t from_remote[kBurstSize];
   // Set only in traced bursts (ProcessBurst<true>): every stage appends its
   // verdict for every packet, and runs are single packets.
   TraceLog* trace = nullptr;
@@ -85,6 +93,30 @@ struct Burst {
     action[r].out_vlan = vlan;
   }
   void Flood(uint16_t r) { action[r].verdict = Verdict::kFlood; }
+  void Remote(uint16_t r, uint16_t slot) {
+    action[r].verdict = Verdict::kRemote;
+    action[r].remote = slot;
+  }
+  // The remote VTEP run r came from, or kNoRemote (0xffff).
+  uint16_t FromRemote(uint16_t r) const { return decapped ? from_remote[r] : 0xffff; }
+
+  // Appends run r of `from` (its packets, fields and decision) as this
+  // burst's next run.
+  void AppendRun(const Burst& from, uint16_t r) {
+    const uint16_t nr = runs++;
+    run_start[nr] = count;
+    for (uint16_t p = from.run_start[r]; p < from.run_start[r + 1]; ++p) pkts[count++] = from.pkts[p];
+    run_start[nr + 1] = count;
+    src[nr] = from.src[r];
+    dst[nr] = from.dst[r];
+    vid[nr] = from.vid[r];
+    tagged[nr] = from.tagged[r];
+    ethertype[nr] = from.ethertype[r];
+    tenant[nr] = from.tenant[r];
+    bytes[nr] = from.bytes[r];
+    action[nr] = from.action[r];
+    from_remote[nr] = from.FromRemote(r);
+  }
 
   // Make every packet a run of its own, keeping each one's run fields and
   // decision; what a kPacket stage needs. Runs are in packet order, so a
@@ -94,12 +126,13 @@ struct Burst {
     for (int r = runs - 1; r >= 0; --r) {
       const uint16_t begin = run_start[r], end = run_start[r + 1];
       const MacKey s = src[r], d = dst[r];
-      const uint16_t v = vid[r], et = ethertype[r], t = tenant[r];
+      const uint16_t v = vid[r], et = ethertype[r], t = tenant[r], fr = FromRemote(r);
       const bool tg = tagged[r];
       const RunAction a = action[r];
       for (int p = end - 1; p >= begin; --p) {
         src[p] = s; dst[p] = d; vid[p] = v; ethertype[p] = et; tenant[p] = t;
         tagged[p] = tg; action[p] = a;
+        if (decapped) from_remote[p] = fr;
         bytes[p] = rte_pktmbuf_pkt_len(pkts[p]);
       }
     }

@@ -67,6 +67,18 @@ struct alignas(64) TenantCounters {
   }
 };
 
+struct VtepCounters {
+  SWITCHYARD_VTEP_COUNTERS(SWITCHYARD_COUNTER_FIELD)
+  VtepCounters& operator+=(const VtepCounters& o) {
+    SWITCHYARD_VTEP_COUNTERS(SWITCHYARD_COUNTER_ADD)
+    return *this;
+  }
+  VtepCounters& operator-=(const VtepCounters& o) {
+    SWITCHYARD_VTEP_COUNTERS(SWITCHYARD_COUNTER_SUB)
+    return *this;
+  }
+};
+
 #undef SWITCHYARD_COUNTER_FIELD
 #undef SWITCHYARD_COUNTER_ADD
 #undef SWITCHYARD_COUNTER_SUB
@@ -80,6 +92,7 @@ struct alignas(64) WorkerCounters {
   std::array<uint64_t, kDropReasonCount> drops{};
   std::array<PortCounters, kMaxPorts> ports{};
   std::array<TenantCounters, kMaxTenantId + 1> tenants{};
+  std::array<VtepCounters, kMaxRemoteVteps> vteps{};  // by remote VTEP slot
 
   // One dropped packet: the reason, the ingress port and the tenant (which
   // may be kNoTenant: dropped before classification).
@@ -95,10 +108,12 @@ struct alignas(64) WorkerCounters {
 namespace switchyard::v1 {
 class PortCounters;
 class TenantCounters;
+class VtepCounters;
 }  // namespace switchyard::v1
 
 namespace switchyard {
 // Control threads (core/stats.cc): every counter into its proto field.
 void PortCountersToProto(const PortCounters& c, v1::PortCounters* out);
 void TenantCountersToProto(const TenantCounters& c, v1::TenantCounters* out);
+void VtepCountersToProto(const VtepCounters& c, v1::VtepCounters* out);
 }  // namespace switchyard

@@ -122,7 +122,8 @@ uint64_t Dataplane::NowMs() const { return rte_rdtsc() / shared_.tsc_per_ms; }
 
 void Dataplane::Publish(uint64_t generation) {
   std::vector<std::string> problems;
-  publisher_->Publish(BuildSnapshot(generation, tenants_, ports_, workers(), &problems));
+  const VxlanInputs vxlan = VxlanInputsLocked();
+  publisher_->Publish(BuildSnapshot(generation, tenants_, ports_, workers(), &problems, &vxlan));
   for (const auto& p : problems) spdlog::warn("config: {}", p);
 }
 
@@ -141,15 +142,15 @@ std::vector<uint16_t> Dataplane::PlaceRxQueues(uint16_t queues) const {
   return out;
 }
 
-uint32_t Dataplane::Reconcile(const TenantMap& tenants,
-                              const std::map<std::string, v1::Port>& desired,
-                              uint64_t generation,
+uint32_t Dataplane::Reconcile(const ConfigState& want,
                               google::protobuf::RepeatedPtrField<v1::PortError>* errors) {
+  const TenantMap& tenants = want.tenants;
   uint32_t changed = 0;
   std::vector<uint16_t> flush_tenants;
   for (const auto& [name, old] : tenants_) {
     auto it = tenants.find(name);
-    if (it == tenants.end() || it->second.id() != old.id() || it->second.vlan() != old.vlan())
+    if (it == tenants.end() || it->second.id() != old.id() || it->second.vlan() != old.vlan() ||
+        it->second.vni() != old.vni())
       flush_tenants.push_back(static_cast<uint16_t>(old.id()));
     if (it == tenants.end() || !SameConfig(it->second, old)) ++changed;
   }
@@ -170,6 +171,8 @@ uint32_t Dataplane::Reconcile(const TenantMap& tenants,
     }
   }
 
+  // The desired ports and the kernel interfaces of those that have one.
+  const std::map<std::string, v1::Port> desired = WithKernelPorts(want.ports);
   std::vector<PlacedPort> removed;
   std::vector<uint16_t> flush_ports;
   for (auto it = ports_.begin(); it != ports_.end();) {
@@ -194,8 +197,12 @@ uint32_t Dataplane::Reconcile(const TenantMap& tenants,
     spdlog::warn("the tenants' MAC limits add up to {}, more than the MAC table's {} entries: "
                  "a tenant may not reach its limit (raise --mac-table-size)",
                  reserved, macs_->capacity());
+  // Remote VTEPs: slots for new addresses, and what no longer applies.
+  const VtepUpdate vteps = UpdateVteps(want, counters_now);
+  if (vteps.changed) ++changed;
   if (changed > 0) {
-    // Workers stop using removed ports before the devices go away.
+    // Workers stop using removed ports and remote VTEPs before the devices
+    // and slots go away.
     Publish(generation_);
     for (const auto& p : removed) {
       spdlog::info("port {}: removing ethdev {}", p.spec.name(), p.port_id);
@@ -203,11 +210,12 @@ uint32_t Dataplane::Reconcile(const TenantMap& tenants,
       flush_ports.push_back(p.port_id);
       link_state_.erase(p.spec.name());
     }
-    if (!flush_ports.empty() || !flush_tenants.empty()) {
+    if (!flush_ports.empty() || !flush_tenants.empty() || !vteps.stale.empty()) {
       FlushWhere([&](const MacRecord& r) {
         return std::find(flush_ports.begin(), flush_ports.end(), r.port) != flush_ports.end() ||
                std::find(flush_tenants.begin(), flush_tenants.end(), r.tenant) !=
-                   flush_tenants.end();
+                   flush_tenants.end() ||
+               (IsRemoteDest(r.port) && vteps.Stale(r.tenant, RemoteSlot(r.port)));
       });
     }
   }
@@ -228,8 +236,11 @@ uint32_t Dataplane::Reconcile(const TenantMap& tenants,
     ports_[name] = placed;
     ++changed;
   }
-  generation_ = generation;
-  Publish(generation);
+  const size_t before = ports_.size();
+  AddKernelPorts(want.ports, errors);
+  changed += static_cast<uint32_t>(ports_.size() - before);
+  generation_ = want.generation;
+  Publish(want.generation);
   return changed;
 }
 
@@ -237,7 +248,9 @@ v1::SyncReply Dataplane::Sync(const v1::SyncRequest& req) {
   std::lock_guard<std::mutex> lk(mu_);
   const ConfigState want = ObjectsOf(req);
   v1::SyncReply reply;
-  reply.set_changed(Reconcile(want.tenants, want.ports, req.generation(), reply.mutable_port_errors()));
+  ConfigState at = want;
+  at.generation = req.generation();
+  reply.set_changed(Reconcile(at, reply.mutable_port_errors()));
   reply.set_generation(generation_);
   spdlog::info("sync to generation {}: {} changed, {} port errors", generation_, reply.changed(),
                reply.port_errors_size());
@@ -248,7 +261,9 @@ ConfigState Dataplane::RunningConfig() const {
   ConfigState c;
   c.generation = generation_;
   c.tenants = tenants_;
-  for (const auto& [name, placed] : ports_) c.ports[name] = placed.spec;
+  for (const auto& [name, placed] : ports_)
+    if (!placed.internal) c.ports[name] = placed.spec;
+  c.vteps = vteps_;
   return c;
 }
 
@@ -260,7 +275,8 @@ std::optional<std::string> Dataplane::Apply(const v1::ApplyRequest& req, v1::App
   }
   ConfigState want = RunningConfig();
   for (const auto& c : req.changes()) ApplyChange(want, c);
-  Reconcile(want.tenants, want.ports, req.generation(), reply->mutable_port_errors());
+  want.generation = req.generation();
+  Reconcile(want, reply->mutable_port_errors());
   reply->set_generation(generation_);
   return std::nullopt;
 }
@@ -286,6 +302,7 @@ v1::DataplaneState Dataplane::State() {
   st.set_mbufs(mb.size);
   st.set_mbufs_in_use(mb.size - mb.available);
   AddObjects(RunningConfig(), &st);
+  for (const auto& [ip, nh] : next_hops_) *st.add_next_hops() = nh;
   for (const auto& [name, placed] : ports_) {
     v1::PortStatus ps = port_manager_->Status(placed.port_id);
     ps.set_name(name);

@@ -73,14 +73,45 @@ class Dataplane {
   };
   std::optional<TraceError> Trace(const v1::TraceRequest& req, v1::TraceReply* reply);
 
+  // How each remote VTEP is reached (features/vxlan/vxlan_control.cc): the
+  // whole set, replacing the last one; an error naming the field if an
+  // entry is not an IPv4 address and a MAC (nothing changes then).
+  std::optional<std::string> SetNextHops(const v1::SetNextHopsRequest& req);
+
   EventBus& events() { return events_; }
   v1::Hello MakeHello();
   uint16_t workers() const { return static_cast<uint16_t>(opts_.worker_lcores.size()); }
 
  private:
   // mu_ held. Bring the running configuration to the desired one.
-  uint32_t Reconcile(const TenantMap& tenants, const std::map<std::string, v1::Port>& ports,
-                     uint64_t generation, google::protobuf::RepeatedPtrField<v1::PortError>* errors);
+  uint32_t Reconcile(const ConfigState& want,
+                     google::protobuf::RepeatedPtrField<v1::PortError>* errors);
+  // mu_ held (features/vxlan/vxlan_control.cc). The ports to run: the
+  // desired ones and, for a running uplink with a vtep_ip, its kernel
+  // interface.
+  std::map<std::string, v1::Port> WithKernelPorts(const std::map<std::string, v1::Port>& ports) const;
+  // mu_ held. Adds the kernel interface of each uplink with a vtep_ip that
+  // runs without one.
+  void AddKernelPorts(const std::map<std::string, v1::Port>& ports,
+                      google::protobuf::RepeatedPtrField<v1::PortError>* errors);
+  // mu_ held. Takes `want`'s Vtep objects: a slot for every new remote
+  // address (its counters' base from `counters_now`), the slots of
+  // addresses no tenant names any more freed (not given out again before
+  // the next call, so the flush below can run first).
+  struct VtepUpdate {
+    bool changed = false;
+    // (tenant id, slot) pairs that no longer hold: MACs to forget.
+    std::vector<std::pair<uint16_t, uint16_t>> stale;
+    bool Stale(uint16_t tenant, uint16_t slot) const {
+      for (const auto& [t, s] : stale)
+        if (t == tenant && s == slot) return true;
+      return false;
+    }
+  };
+  VtepUpdate UpdateVteps(const ConfigState& want,
+                         const std::function<WorkerCounters&()>& counters_now);
+  VxlanInputs VxlanInputsLocked() const;  // mu_ held
+  std::string RemoteName(uint16_t slot) const;  // mu_ held
   void Publish(uint64_t generation);
   // mu_ held. What the dataplane runs, as the shared configuration model.
   ConfigState RunningConfig() const;
@@ -121,6 +152,10 @@ class Dataplane {
   uint64_t generation_ = 0;
   TenantMap tenants_;
   PortMap ports_;
+  std::map<std::string, v1::Vtep> vteps_;
+  std::map<uint32_t, uint16_t> vtep_slots_;    // remote address (network order) -> slot
+  std::map<uint32_t, v1::NextHop> next_hops_;  // remote address -> how it is reached
+  std::array<VtepCounters, kMaxRemoteVteps> vtep_base_{};  // as port_base_, per slot
   // Counter values at the moment a port id / tenant id was (re)assigned, so
   // a reused id starts from zero.
   std::array<PortCounters, kMaxPorts> port_base_{};

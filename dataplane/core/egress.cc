@@ -7,6 +7,7 @@
 #include "core/trace.h"
 #include "core/tx.h"
 #include "features/vlan/vlan_stage.h"
+#include "features/vxlan/vxlan_encap.h"
 
 namespace switchyard {
 
@@ -41,24 +42,34 @@ void DropRun(WorkerContext& w, Burst& b, uint16_t r) {
   rte_pktmbuf_free_bulk(b.pkts + begin, end - begin);
 }
 
-// One packet to every other port of its tenant: the original to the last
-// destination, copies to the others (each may need its own tag edit).
+// The trail of an encapsulated copy.
+std::string EncapText(const Snapshot& s, uint16_t slot, uint16_t tenant, bool sent,
+                      DropReason why, uint16_t sport) {
+  const RemoteVtep* rv = s.vxlan.Remote(slot);
+  const std::string name = rv != nullptr ? rv->name : fmt::format("#{}", slot);
+  if (!sent) return fmt::format("VTEP {}: drop: {}{}", name, DropReasonName(why),
+                                rv != nullptr && !rv->resolved ? " (" + rv->next_hop + ")" : "");
+  return fmt::format("VTEP {} via {}, VNI {}, UDP source port {}", name, rv->next_hop,
+                     s.vxlan.Vni(tenant), sport);
+}
+
+// One packet to every other port of its tenant and, unless it came from
+// one (split horizon), every remote VTEP of the tenant: the original to
+// the last destination, copies to the others (each with its own tag edit
+// or encapsulation).
 template <bool kTrace>
 void FloodPacket(WorkerContext& w, const Snapshot& s, Burst& b, uint16_t r, rte_mbuf* m) {
   WorkerCounters& c = *w.counters;
   const uint16_t in_port = b.in_port, tenant = b.tenant[r];
   const bool tagged = b.tagged[r];
   const auto& ports = s.tenants[tenant].flood_ports;
-  int last = -1;
-  for (int i = static_cast<int>(ports.size()) - 1; i >= 0; --i) {
-    if (ports[i] != in_port) {
-      last = i;
-      break;
-    }
-  }
+  const std::vector<uint16_t>* remotes =
+      b.FromRemote(r) == kNoRemote ? s.vxlan.Remotes(tenant) : nullptr;
+  uint32_t left = remotes != nullptr ? static_cast<uint32_t>(remotes->size()) : 0;
+  for (uint16_t p : ports) left += p != in_port;
   // The L2 stage decides flood_no_ports under the same snapshot, so this is
   // unreachable; kept so that a stage bug cannot leak the mbuf.
-  if (unlikely(last < 0)) {
+  if (unlikely(left == 0)) {
     c.Drop(DropReason::FLOOD_NO_PORTS, in_port, tenant);
     rte_pktmbuf_free(m);
     return;
@@ -66,18 +77,20 @@ void FloodPacket(WorkerContext& w, const Snapshot& s, Burst& b, uint16_t r, rte_
   c.ports[in_port].flooded++;
   c.tenants[tenant].flooded++;
   [[maybe_unused]] TraceText<kTrace> trail;
-  for (int i = 0; i <= last; ++i) {
-    const uint16_t out = ports[i];
+  // The packet for the next destination: the original for the last one.
+  auto next = [&]() -> rte_mbuf* {
+    if (--left == 0) return m;
+    rte_mbuf* copy = rte_pktmbuf_copy(m, w.pool, 0, UINT32_MAX);
+    if (unlikely(copy == nullptr)) c.Drop(DropReason::FLOOD_COPY_FAILED, in_port, tenant);
+    return copy;
+  };
+  for (const uint16_t out : ports) {
     if (out == in_port) continue;
     const uint16_t vid = s.ports[out].EgressVlan(tenant);
-    rte_mbuf* pkt = m;
-    if (i != last) {
-      pkt = rte_pktmbuf_copy(m, w.pool, 0, UINT32_MAX);
-      if (unlikely(pkt == nullptr)) {
-        c.Drop(DropReason::FLOOD_COPY_FAILED, in_port, tenant);
-        if constexpr (kTrace) trail.text += fmt::format("; {}: copy failed (no mbuf)", s.PortName(out));
-        continue;
-      }
+    rte_mbuf* pkt = next();
+    if (unlikely(pkt == nullptr)) {
+      if constexpr (kTrace) trail.text += fmt::format("; {}: copy failed (no mbuf)", s.PortName(out));
+      continue;
     }
     if (unlikely(!VlanEgress(pkt, tagged, vid))) {
       c.Drop(DropReason::VLAN_PUSH_FAILED, in_port, tenant);
@@ -89,6 +102,22 @@ void FloodPacket(WorkerContext& w, const Snapshot& s, Burst& b, uint16_t r, rte_
       trail.text += fmt::format("{}{} ({})", trail.text.empty() ? "" : ", ", s.PortName(out),
                                 EditName(tagged, vid));
     Enqueue(w, s, out, pkt);
+  }
+  if (remotes != nullptr) {
+    for (const uint16_t slot : *remotes) {
+      rte_mbuf* pkt = next();
+      if (unlikely(pkt == nullptr)) {
+        if constexpr (kTrace) trail.text += fmt::format("; VTEP #{}: copy failed (no mbuf)", slot);
+        continue;
+      }
+      DropReason why{};
+      [[maybe_unused]] uint16_t sport = 0;
+      [[maybe_unused]] const bool sent =
+          VxlanEncapAndSend(w, s, in_port, tenant, tagged, pkt, slot, &why, &sport);
+      if constexpr (kTrace)
+        trail.text += fmt::format("{}{}", trail.text.empty() ? "" : ", ",
+                                  EncapText(s, slot, tenant, sent, why, sport));
+    }
   }
   if constexpr (kTrace) b.trace->Add(r, "egress", "flood to " + trail.text);
 }
@@ -118,6 +147,17 @@ void EgressStage(WorkerContext& w, const Snapshot& s, Burst& b) {
         sync_tx();
         for (uint16_t p = b.run_start[r]; p < b.run_start[r + 1]; ++p)
           FloodPacket<kTrace>(w, s, b, r, b.pkts[p]);
+      } else if (a.verdict == Verdict::kRemote) {
+        sync_tx();
+        for (uint16_t p = b.run_start[r]; p < b.run_start[r + 1]; ++p) {
+          DropReason why{};
+          [[maybe_unused]] uint16_t sport = 0;
+          [[maybe_unused]] const bool sent = VxlanEncapAndSend(
+              w, s, b.in_port, b.tenant[r], b.tagged[r], b.pkts[p], a.remote, &why, &sport);
+          if constexpr (kTrace)
+            b.trace->Add(r, "egress", (sent ? "encapsulated to " : "") +
+                                          EncapText(s, a.remote, b.tenant[r], sent, why, sport));
+        }
       } else {
         if constexpr (kTrace)
           b.trace->Add(r, "egress",

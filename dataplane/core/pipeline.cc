@@ -6,6 +6,7 @@
 #include "core/trace.h"
 #include "features/l2/l2_stage.h"
 #include "features/vlan/vlan_stage.h"
+#include "features/vxlan/vxlan_stage.h"
 
 namespace switchyard {
 
@@ -21,6 +22,7 @@ template <bool kTrace>
 void RunStages(WorkerContext& w, const Snapshot& s, Burst& b, rte_mbuf** pkts, uint16_t n,
                uint64_t now_ms) {
   ParseStage<kTrace>(w, s, b, pkts, n);        // core: runs, malformed frames
+  VxlanStage<kTrace>(w, s, b);                 // features/vxlan: underlay: decap, or to the kernel
   VlanClassifyStage<kTrace>(w, s, b);          // features/vlan: port + tag -> tenant
   L2Stage<kTrace>(w, s, b, now_ms);            // features/l2: learn, lookup, decide
   EgressStage<kTrace>(w, s, b);                // core: tag edits, TX buffers, drops

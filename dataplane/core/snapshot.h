@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "core/limits.h"
+#include "features/vxlan/vxlan_snapshot.h"
 
 struct rte_mempool;
 
@@ -76,6 +77,7 @@ struct Snapshot {
   std::vector<TenantConfig> tenants;  // indexed by tenant id
   // RX queues each worker polls, indexed by worker index.
   std::vector<std::vector<RxQueueRef>> worker_rx;
+  VxlanSnapshot vxlan;  // features/vxlan
 
   const TenantConfig* Tenant(uint16_t id) const {
     return id < tenants.size() && tenants[id].present ? &tenants[id] : nullptr;

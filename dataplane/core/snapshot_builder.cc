@@ -23,7 +23,8 @@ Role ToRole(v1::PortRole r) {
 
 std::unique_ptr<Snapshot> BuildSnapshot(uint64_t generation, const TenantMap& tenants,
                                         const PortMap& ports, uint16_t workers,
-                                        std::vector<std::string>* problems) {
+                                        std::vector<std::string>* problems,
+                                        const VxlanInputs* vxlan) {
   auto s = std::make_unique<Snapshot>();
   s->generation = generation;
   s->worker_rx.resize(workers);
@@ -58,7 +59,9 @@ std::unique_ptr<Snapshot> BuildSnapshot(uint64_t generation, const TenantMap& te
     pc.rx_prefetch = p.kind() == v1::PORT_KIND_PCI || p.kind() == v1::PORT_KIND_AF_XDP;
     pc.vhost = p.kind() == v1::PORT_KIND_VHOST_SERVER || p.kind() == v1::PORT_KIND_VHOST_CLIENT;
     std::vector<std::pair<uint16_t, uint16_t>> members;  // (tenant, vlan)
-    if (pc.role == Role::kAccess) {
+    if (placed.internal) {
+      // No tenant, no role: the stage that made it forwards its frames.
+    } else if (pc.role == Role::kAccess) {
       auto it = tenant_ids.find(p.tenant());
       if (it == tenant_ids.end()) {
         note("port " + name + ": tenant '" + p.tenant() + "' unknown");
@@ -92,7 +95,7 @@ std::unique_ptr<Snapshot> BuildSnapshot(uint64_t generation, const TenantMap& te
       note("port " + name + ": no role");
       continue;
     }
-    if (pc.role != Role::kAccess) {
+    if (pc.role == Role::kTrunk || pc.role == Role::kUplink) {
       pc.vlan_to_tenant.assign(kVlanCount, kNoTenant);
       pc.tenant_to_vlan.assign(max_id + 1, kNotMember);
       for (auto [tenant, vlan] : members) {
@@ -112,6 +115,7 @@ std::unique_ptr<Snapshot> BuildSnapshot(uint64_t generation, const TenantMap& te
       s->worker_rx[placed.rx_workers[q] % workers].push_back(
           RxQueueRef{placed.port_id, q, vhost, placed.rx_pool});
   }
+  if (vxlan != nullptr) s->vxlan = BuildVxlan(tenants, *vxlan, problems);
   return s;
 }
 

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "core/snapshot.h"
+#include "features/vxlan/vxlan_builder.h"
 #include "switchyard/v1/types.pb.h"
 
 namespace switchyard {
@@ -19,6 +20,10 @@ struct PlacedPort {
   // Worker polling each RX queue, by queue id.
   std::vector<uint16_t> rx_workers{0};
   rte_mempool* rx_pool = nullptr;  // the port's buffers (vhost ports dequeue into it)
+  // A device the dataplane made for a port, not a configured port: the
+  // kernel interface of the VTEP uplink ("up0:vtep"). It carries no tenant;
+  // the VXLAN stage forwards its frames to the uplink.
+  bool internal = false;
 };
 
 using TenantMap = std::map<std::string, v1::Tenant>;
@@ -26,9 +31,11 @@ using PortMap = std::map<std::string, PlacedPort>;
 
 // Ports naming unknown tenants are left out of forwarding; `problems`
 // (optional) gets one line for each.
+// `vxlan` (optional) gives the VXLAN part (features/vxlan/vxlan_builder.h).
 std::unique_ptr<Snapshot> BuildSnapshot(uint64_t generation, const TenantMap& tenants,
                                         const PortMap& ports, uint16_t workers,
-                                        std::vector<std::string>* problems = nullptr);
+                                        std::vector<std::string>* problems = nullptr,
+                                        const VxlanInputs* vxlan = nullptr);
 
 // Whether the forwarding membership of a port (role, tenants, VLANs) differs
 // between two specs: learned MACs on it must then be flushed.

@@ -34,15 +34,23 @@ void TenantCountersToProto(const TenantCounters& c, v1::TenantCounters* out) {
 #undef SWITCHYARD_SET
 }
 
+void VtepCountersToProto(const VtepCounters& c, v1::VtepCounters* out) {
+#define SWITCHYARD_SET(f) SetCounter(out, #f, c.f);
+  SWITCHYARD_VTEP_COUNTERS(SWITCHYARD_SET)
+#undef SWITCHYARD_SET
+}
+
 void Dataplane::SumCounters(WorkerCounters* out) const {
   WorkerCounters& sum = *out;
   sum.drops.fill(0);
   sum.ports.fill(PortCounters{});
   sum.tenants.fill(TenantCounters{});
+  sum.vteps.fill(VtepCounters{});
   for (const auto& c : counters_) {
     for (std::size_t i = 0; i < kDropReasonCount; ++i) sum.drops[i] += c->drops[i];
     for (std::size_t p = 0; p < kMaxPorts; ++p) sum.ports[p] += c->ports[p];
     for (std::size_t t = 0; t <= kMaxTenantId; ++t) sum.tenants[t] += c->tenants[t];
+    for (std::size_t v = 0; v < kMaxRemoteVteps; ++v) sum.vteps[v] += c->vteps[v];
   }
 }
 
@@ -82,6 +90,13 @@ v1::Stats Dataplane::GetStats(const v1::GetStatsRequest& req) {
     }
   }
   if (req.port().empty() && req.tenant().empty()) {
+    for (const auto& [ip, slot] : vtep_slots_) {
+      VtepCounters c = sum->vteps[slot];
+      c -= vtep_base_[slot];
+      auto* vc = out.add_vteps();
+      vc->set_remote(RemoteName(slot));
+      VtepCountersToProto(c, vc);
+    }
     for (std::size_t i = 0; i < kDropReasonCount; ++i) {
       auto* d = out.add_drops();
       d->set_reason(std::string(DropReasonName(static_cast<DropReason>(i))));

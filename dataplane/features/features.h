@@ -7,12 +7,15 @@
 
 #include "features/l2/l2_defs.h"
 #include "features/vlan/vlan_defs.h"
+#include "features/vxlan/vxlan_defs.h"
 
 // X(ENUM_NAME, "name shown to operators")
 #define SWITCHYARD_FEATURE_DROP_REASONS(X) \
   SWITCHYARD_VLAN_DROP_REASONS(X)          \
-  SWITCHYARD_L2_DROP_REASONS(X)
+  SWITCHYARD_L2_DROP_REASONS(X)            \
+  SWITCHYARD_VXLAN_DROP_REASONS(X)
 
 // X(field): a uint64 per tenant, named as the TenantCounters proto field.
 #define SWITCHYARD_FEATURE_TENANT_COUNTERS(X) \
-  SWITCHYARD_L2_TENANT_COUNTERS(X)
+  SWITCHYARD_L2_TENANT_COUNTERS(X)           \
+  SWITCHYARD_VXLAN_TENANT_COUNTERS(X)

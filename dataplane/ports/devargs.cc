@@ -26,17 +26,23 @@ std::string WithExtra(std::string base, const std::string& extra) {
 
 }  // namespace
 
-DeviceSpec BuildDeviceSpec(const v1::Port& p, const std::string& ring_name) {
+DeviceSpec BuildDeviceSpec(const v1::Port& p, const std::string& device_name) {
   DeviceSpec d;
+  const std::string& ring_name = device_name;
+  // A tap the dataplane makes for itself (the VTEP's kernel interface) has
+  // a device name of its own and an internal port name ("up0:vtep").
+  const bool internal_tap = p.kind() == v1::PORT_KIND_TAP && !device_name.empty();
   // The name goes into device names and arguments: what controld allows,
   // checked again here.
-  if (!ValidPortName(p.name())) {
+  if (!internal_tap && !ValidPortName(p.name())) {
     d.error = "port.name: must be 1..32 characters of [A-Za-z0-9_.-], got '" + p.name() + "'";
     return d;
   }
   // vdev names must be unique per process: the driver's name and the port's
   // (unique) name, at most 13 + 1 + 32 characters, within DPDK's 63.
-  auto vdev = [&](const char* driver) { return std::string(driver) + "_" + p.name(); };
+  auto vdev = [&](const char* driver) {
+    return internal_tap ? device_name : std::string(driver) + "_" + p.name();
+  };
   // Where the port's fields say which interface or socket the device is,
   // devargs must not say otherwise.
   auto own_iface = [&](const char* from) {

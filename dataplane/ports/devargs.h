@@ -27,11 +27,13 @@ struct DeviceSpec {
   std::vector<DeviceIdentity> identity;
 };
 
-// `ring_name`: for a ring port, the device name the port manager allocated
-// for it (RingDeviceName); ignored for every other kind. Vdev names of the
-// other kinds are the driver and the port name ("net_tap_" + name), so two
-// ports never share one.
-DeviceSpec BuildDeviceSpec(const v1::Port& port, const std::string& ring_name = {});
+// `device_name`: for a ring port, the device name the port manager
+// allocated for it (RingDeviceName); for a tap the dataplane makes itself
+// (the VTEP's kernel interface), its device name ("net_tapvtep_" + the
+// uplink's name: the driver matches the prefix "net_tap", and no port's
+// "net_tap_" + name can be it). Vdev names of other ports are the driver and
+// the port name ("net_tap_" + name), so two ports never share one.
+DeviceSpec BuildDeviceSpec(const v1::Port& port, const std::string& device_name = {});
 
 // The device name of the `serial`th ring device: "net_ring_" and 8 hex
 // digits. net_ring names 16 rings "ETH_RXTX<i>_<device>" within DPDK's 28

@@ -191,9 +191,10 @@ std::string PortManager::NewRingName() {
   return name;
 }
 
-std::optional<PortQueues> PortManager::Add(const v1::Port& port, std::string* error) {
+std::optional<PortQueues> PortManager::Add(const v1::Port& port, std::string* error,
+                                           const std::string& device_name) {
   const bool ring = port.kind() == v1::PORT_KIND_RING;
-  DeviceSpec spec = BuildDeviceSpec(port, ring ? NewRingName() : std::string());
+  DeviceSpec spec = BuildDeviceSpec(port, ring ? NewRingName() : device_name);
   if (!spec.error.empty()) {
     *error = spec.error;
     return std::nullopt;

@@ -44,7 +44,11 @@ class PortManager {
   // only ever stops and removes the device this call created, which no
   // published snapshot can reference: devices referenced by a snapshot are
   // the ones added and not yet removed, and those are never touched.
-  std::optional<PortQueues> Add(const v1::Port& port, std::string* error);
+  //
+  // `device_name`: for a tap the dataplane makes for itself, its device
+  // name (see BuildDeviceSpec).
+  std::optional<PortQueues> Add(const v1::Port& port, std::string* error,
+                                const std::string& device_name = {});
   // Stop, close and detach a device Add created (any other port id is left
   // alone). The caller has already made sure no worker polls or transmits on
   // the port (a snapshot without it published, RCU grace period).

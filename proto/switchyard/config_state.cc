@@ -20,6 +20,13 @@ void ApplyChange(ConfigState& state, const v1::Change& change) {
 #undef SWITCHYARD_KIND_APPLY
 }
 
+void StampChange(v1::Change& change, uint64_t generation) {
+#define SWITCHYARD_KIND_STAMP(Type, field, plural) \
+  if (change.has_upsert_##field()) change.mutable_upsert_##field()->set_generation(generation);
+  SWITCHYARD_OBJECT_KINDS(SWITCHYARD_KIND_STAMP)
+#undef SWITCHYARD_KIND_STAMP
+}
+
 namespace {
 
 template <typename T>

@@ -21,7 +21,8 @@
 
 #define SWITCHYARD_OBJECT_KINDS(X) \
   X(Tenant, tenant, tenants)       \
-  X(Port, port, ports)
+  X(Port, port, ports)             \
+  X(Vtep, vtep, vteps)
 
 namespace switchyard {
 
@@ -58,5 +59,8 @@ ConfigState ObjectsOf(const Message& in) {
 
 // True when both hold exactly the same objects, generation stamps included.
 bool SameObjects(const ConfigState& a, const ConfigState& b);
+
+// Stamps the object an upsert carries with `generation`.
+void StampChange(v1::Change& change, uint64_t generation);
 
 }  // namespace switchyard

@@ -235,9 +235,17 @@ namespace {
 template <typename Message>
 std::string CountersTable(const google::protobuf::RepeatedPtrField<Message>& rows) {
   const auto* d = Message::descriptor();
-  std::vector<Table::Column> columns;
+  // The fields shown: all but the sparse ones that are zero in every row.
+  std::vector<const google::protobuf::FieldDescriptor*> fields;
   for (int i = 0; i < d->field_count(); ++i) {
-    std::string name = d->field(i)->name();
+    const auto* f = d->field(i);
+    bool shown = !f->options().GetExtension(v1::sparse_column);
+    for (int k = 0; !shown && k < rows.size(); ++k) shown = rows[k].GetReflection()->HasField(rows[k], f);
+    if (shown) fields.push_back(f);
+  }
+  std::vector<Table::Column> columns;
+  for (size_t i = 0; i < fields.size(); ++i) {
+    std::string name = fields[i]->name();
     for (char& c : name) c = c == '_' ? '-' : static_cast<char>(std::toupper(c));
     columns.push_back({name, i == 0 ? Table::Align::kLeft : kR});
   }
@@ -245,8 +253,7 @@ std::string CountersTable(const google::protobuf::RepeatedPtrField<Message>& row
   for (const auto& row : rows) {
     const auto* r = row.GetReflection();
     std::vector<std::string> cells;
-    for (int i = 0; i < d->field_count(); ++i) {
-      const auto* f = d->field(i);
+    for (const auto* f : fields) {
       switch (f->cpp_type()) {
         case google::protobuf::FieldDescriptor::CPPTYPE_STRING:
           cells.push_back(r->GetString(row, f));

@@ -14,6 +14,11 @@
 
 namespace switchyard {
 
+namespace {
+// A flush by a port name that is no port matches nothing.
+constexpr uint16_t kNoPortDest = kRemoteDest - 1;
+}  // namespace
+
 uint32_t Dataplane::FlushWhere(const std::function<bool(const MacRecord&)>& match) {
   uint32_t removed = 0;
   housekeeping_.Run([&] { removed = macs_->Remove(match); });
@@ -35,8 +40,10 @@ std::optional<std::string> Dataplane::ListMacs(const v1::ListMacsRequest& req,
       return fmt::format("page_token: '{}' is not a token this dataplane gave", tok);
   }
   // Names by id, copied so the table is read without the control lock.
+  // Remote MACs (behind a VTEP) by their dests, listed unless a port is asked for.
   std::map<uint16_t, std::string> tenant_names;
   std::map<uint16_t, std::string> port_names;
+  std::map<uint16_t, std::string> remote_names;
   {
     std::lock_guard<std::mutex> lk(mu_);
     for (const auto& [name, t] : tenants_)
@@ -44,6 +51,8 @@ std::optional<std::string> Dataplane::ListMacs(const v1::ListMacsRequest& req,
         tenant_names[static_cast<uint16_t>(t.id())] = name;
     for (const auto& [name, placed] : ports_)
       if (req.port().empty() || req.port() == name) port_names[placed.port_id] = name;
+    if (req.port().empty())
+      for (const auto& [ip, slot] : vtep_slots_) remote_names[RemoteDest(slot)] = RemoteName(slot);
   }
   const uint64_t now = NowMs();
   // Whole buckets only, so the next page starts where this one stopped; a
@@ -53,7 +62,9 @@ std::optional<std::string> Dataplane::ListMacs(const v1::ListMacsRequest& req,
   for (; bucket < buckets; ++bucket) {
     size_t before = found.size();
     macs_->ForEachInBucket(bucket, [&](const MacRecord& r) {
-      if (tenant_names.count(r.tenant) != 0 && port_names.count(r.port) != 0) found.push_back(r);
+      if (tenant_names.count(r.tenant) != 0 &&
+          (port_names.count(r.port) != 0 || remote_names.count(r.port) != 0))
+        found.push_back(r);
     });
     if (found.size() > page && before > 0) {
       found.resize(before);
@@ -69,7 +80,10 @@ std::optional<std::string> Dataplane::ListMacs(const v1::ListMacsRequest& req,
     auto* e = reply->add_macs();
     e->set_tenant(tenant_names[r.tenant]);
     e->set_mac(FormatMac(r.mac));
-    e->set_port(port_names[r.port]);
+    if (IsRemoteDest(r.port))
+      e->set_remote_vtep(remote_names[r.port]);
+    else
+      e->set_port(port_names[r.port]);
     e->set_age_ms(static_cast<uint32_t>(now > r.seen_ms ? now - r.seen_ms : 0));
   }
   return std::nullopt;
@@ -85,7 +99,7 @@ uint32_t Dataplane::FlushMacs(const v1::FlushMacsRequest& req) {
     }
     if (!req.port().empty()) {
       auto it = ports_.find(req.port());
-      port = it == ports_.end() ? kMaxPorts : it->second.port_id;
+      port = it == ports_.end() ? kNoPortDest : it->second.port_id;
     }
   }
   return FlushWhere([&](const MacRecord& r) {

@@ -64,8 +64,18 @@ void LookupKeys(WorkerContext& w, uint16_t in_port, Lookup& l) {
   }
 }
 
+// Where run r's source lives: the ingress port, or (decapsulated) the
+// remote VTEP it came from.
+inline MacDest Here(const Burst& b, uint16_t r) {
+  const uint16_t from = b.FromRemote(r);
+  return from == kNoRemote ? b.in_port : RemoteDest(from);
+}
+
 std::string DestName(const Snapshot& s, MacDest d) {
-  if (IsRemoteDest(d)) return fmt::format("remote VTEP #{}", d & ~kRemoteDest);
+  if (IsRemoteDest(d)) {
+    const RemoteVtep* rv = s.vxlan.Remote(RemoteSlot(d));
+    return rv != nullptr ? "remote VTEP " + rv->name : fmt::format("remote VTEP #{}", RemoteSlot(d));
+  }
   return s.PortName(d);
 }
 
@@ -98,22 +108,25 @@ void L2Stage(WorkerContext& w, const Snapshot& s, Burst& b, uint64_t now_ms) {
     const uint16_t r = l.live[i];
     const MacHashKey key = l.keys[i];
     const uint16_t tenant = b.tenant[r];
+    // Where the source lives: the ingress port, or the remote VTEP a
+    // decapsulated frame came from.
+    const MacDest here = Here(b, r);
     if (l.SrcHit(i)) {
       const uint64_t v = l.SrcValue(i);
-      if (unlikely(ValueDest(v) != in_port)) {
+      if (unlikely(ValueDest(v) != here)) {
         if constexpr (kTrace)
           b.trace->Add(r, "l2", fmt::format("source {} moves from {} to {}{}",
                                             FormatMac(b.src[r]), DestName(s, ValueDest(v)),
-                                            s.PortName(in_port), learn ? "" : " (dry run: not)"));
-        if (learn && Stored(w.macs->Learn(key, PackMacValue(in_port, now_ms),
+                                            DestName(s, here), learn ? "" : " (dry run: not)"));
+        if (learn && Stored(w.macs->Learn(key, PackMacValue(here, now_ms),
                                           s.tenants[tenant].mac_limit, false)))
           c.tenants[tenant].moved += b.RunLength(r);
       } else {
         if constexpr (kTrace)
           b.trace->Add(r, "l2", fmt::format("source {} known on {}", FormatMac(b.src[r]),
-                                            s.PortName(in_port)));
+                                            DestName(s, here)));
         if (learn && unlikely(now_ms - ValueSeenMs(v) >= kRefreshMs))
-          w.macs->Learn(key, PackMacValue(in_port, now_ms), s.tenants[tenant].mac_limit, false);
+          w.macs->Learn(key, PackMacValue(here, now_ms), s.tenants[tenant].mac_limit, false);
       }
       continue;
     }
@@ -128,10 +141,10 @@ void L2Stage(WorkerContext& w, const Snapshot& s, Burst& b, uint64_t now_ms) {
                                                 "its {} MACs; dry run)",
                                                 FormatMac(b.src[r]), s.TenantName(tenant), limit)
                                   : fmt::format("source {} unknown: would be learned on {} (dry run)",
-                                                FormatMac(b.src[r]), s.PortName(in_port)));
+                                                FormatMac(b.src[r]), DestName(s, here)));
       continue;
     }
-    const LearnResult res = w.macs->Learn(key, PackMacValue(in_port, now_ms), limit, true);
+    const LearnResult res = w.macs->Learn(key, PackMacValue(here, now_ms), limit, true);
     switch (res) {
       case LearnResult::kInserted: c.tenants[tenant].learned++; break;
       case LearnResult::kUpdated: break;  // another worker learned it meanwhile
@@ -143,7 +156,7 @@ void L2Stage(WorkerContext& w, const Snapshot& s, Burst& b, uint64_t now_ms) {
       switch (res) {
         case LearnResult::kInserted:
         case LearnResult::kUpdated:
-          what = fmt::format("source {} learned on {}", FormatMac(b.src[r]), s.PortName(in_port));
+          what = fmt::format("source {} learned on {}", FormatMac(b.src[r]), DestName(s, here));
           break;
         case LearnResult::kTenantFull:
           what = fmt::format("source {} not learned: tenant {} has its {} MACs",
@@ -161,9 +174,12 @@ void L2Stage(WorkerContext& w, const Snapshot& s, Burst& b, uint64_t now_ms) {
   for (uint16_t i = 0; i < n; ++i) {
     const uint16_t r = l.live[i];
     const uint16_t tenant = b.tenant[r];
+    const MacDest here = Here(b, r);
     if (MacIsGroup(b.dst[r]) || !l.DstHit(i)) {
       const auto& flood = s.tenants[tenant].flood_ports;
-      const bool others = flood.size() > 1 || (flood.size() == 1 && flood[0] != in_port);
+      // Remote VTEPs get a copy unless it came from one (split horizon).
+      const bool others = flood.size() > 1 || (flood.size() == 1 && flood[0] != in_port) ||
+                          (!IsRemoteDest(here) && s.vxlan.Remotes(tenant) != nullptr);
       if (unlikely(!others)) {
         b.Drop(r, DropReason::FLOOD_NO_PORTS);
       } else {
@@ -177,16 +193,36 @@ void L2Stage(WorkerContext& w, const Snapshot& s, Burst& b, uint64_t now_ms) {
       continue;
     }
     const MacDest dest = ValueDest(l.DstValue(i));
-    if (unlikely(dest == in_port)) {
+    if (unlikely(dest == here)) {
       b.Drop(r, DropReason::SAME_PORT);
       if constexpr (kTrace)
-        b.trace->Add(r, "l2", fmt::format("destination {} is on the ingress port {}",
-                                          FormatMac(b.dst[r]), s.PortName(in_port)));
+        b.trace->Add(r, "l2", fmt::format("destination {} is {} {}", FormatMac(b.dst[r]),
+                                          IsRemoteDest(here) ? "behind the VTEP it came from,"
+                                                             : "on the ingress port",
+                                          DestName(s, here)));
       continue;
     }
-    // Remote destinations wait for the VXLAN stage; until then no entry
-    // points to one.
-    const PortConfig* oc = IsRemoteDest(dest) ? nullptr : &s.ports[dest];
+    if (IsRemoteDest(dest)) {
+      // Behind a remote VTEP (features/vxlan): still one of the tenant's,
+      // and never relayed from one VTEP to another (split horizon).
+      const RemoteVtep* rv = s.vxlan.Remote(RemoteSlot(dest));
+      const bool from_remote = IsRemoteDest(here);
+      if (unlikely(from_remote || rv == nullptr || !rv->Serves(tenant))) {
+        b.Drop(r, from_remote ? DropReason::VXLAN_REMOTE_TO_REMOTE : DropReason::STALE_MAC);
+        if constexpr (kTrace)
+          b.trace->Add(r, "l2", fmt::format("destination {} behind {}: {}", FormatMac(b.dst[r]),
+                                            DestName(s, dest),
+                                            from_remote ? "not relayed from a remote VTEP"
+                                                        : "no longer a VTEP of the tenant"));
+        continue;
+      }
+      b.Remote(r, RemoteSlot(dest));
+      if constexpr (kTrace)
+        b.trace->Add(r, "l2", fmt::format("destination {} behind {}: encapsulate",
+                                          FormatMac(b.dst[r]), DestName(s, dest)));
+      continue;
+    }
+    const PortConfig* oc = &s.ports[dest];
     const uint16_t vid = oc != nullptr && oc->present ? oc->EgressVlan(tenant) : kNotMember;
     if (unlikely(vid == kNotMember)) {
       b.Drop(r, DropReason::STALE_MAC);

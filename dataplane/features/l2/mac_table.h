@@ -49,11 +49,13 @@ inline uint16_t KeyTenant(MacHashKey k) { return static_cast<uint16_t>(k >> 48);
 inline MacKey KeyMac(MacHashKey k) { return k & 0xffffffffffffULL; }
 
 // Where a learned MAC lives: a local port id (below kMaxPorts) or, with
-// kRemoteDest set, a remote VTEP (VXLAN: the low bits index the tenant's
-// remote VTEPs).
+// kRemoteDest set, a remote VTEP (VXLAN: the low bits are its slot,
+// features/vxlan/vxlan_snapshot.h).
 using MacDest = uint16_t;
 constexpr MacDest kRemoteDest = 0x8000;
 inline bool IsRemoteDest(MacDest d) { return (d & kRemoteDest) != 0; }
+inline MacDest RemoteDest(uint16_t slot) { return static_cast<MacDest>(kRemoteDest | slot); }
+inline uint16_t RemoteSlot(MacDest d) { return static_cast<uint16_t>(d & ~kRemoteDest); }
 
 inline uint64_t PackMacValue(MacDest dest, uint64_t now_ms) { return (now_ms << 16) | dest; }
 inline MacDest ValueDest(uint64_t v) { return static_cast<MacDest>(v & 0xffff); }

@@ -43,7 +43,8 @@ inline void VlanClassifyStage(WorkerContext& w, const Snapshot& s, Burst& b) {
   const PortConfig& pc = s.ports[b.in_port];
   WorkerCounters& c = *w.counters;
   for (uint16_t r = 0; r < b.runs; ++r) {
-    if (b.Decided(r)) continue;
+    // Decided, or decapsulated (features/vxlan: the VNI gave the tenant).
+    if (b.Decided(r) || b.FromRemote(r) != kNoRemote) continue;
     DropReason why = DropReason::VLAN_NOT_ALLOWED;
     const uint16_t tenant = ClassifyIngress(pc, b.vid[r], &why);
     if (unlikely(tenant == kNoTenant || s.Tenant(tenant) == nullptr)) {
