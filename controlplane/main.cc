@@ -23,6 +23,7 @@
 #include "api/control_service.h"
 #include "core/controller.h"
 #include "kernel/netlink_kernel.h"
+#include "underlay/netlink_underlay.h"
 #include "store/sqlite_store.h"
 #include "model/checks.h"
 #include "switchyard/rpc_limits.h"
@@ -123,10 +124,12 @@ int main(int argc, char** argv) {
       spdlog::info("created {}", d);
     if (ec) spdlog::warn("cannot create {}: {}", d, ec.message());
   }
+  sc::NetlinkUnderlay underlay;
   sc::Controller controller(*store, kernel,
                             {.dataplane_socket = dataplane_path,
                              .rpc_timeout = std::chrono::milliseconds(dataplane_timeout_ms),
-                             .paths = paths});
+                             .paths = paths},
+                            &underlay);
   if (auto st = controller.Init(); !st.ok()) {
     spdlog::critical("loading {}: {}", db_path, st.message());
     return 1;

@@ -83,6 +83,28 @@ grpc::Status ControlService::ListPorts(grpc::ServerContext*, const pb::ListPorts
   });
 }
 
+grpc::Status ControlService::CreateVtep(grpc::ServerContext*, const pb::CreateVtepRequest* req, pb::Vtep* out) {
+  return Guard("CreateVtep", [&] { return controller_.CreateVtep(req->vtep(), *out); });
+}
+
+grpc::Status ControlService::DeleteVtep(grpc::ServerContext*, const pb::DeleteVtepRequest* req,
+                                        pb::DeleteReply* out) {
+  return Guard("DeleteVtep", [&] {
+    uint64_t generation = 0;
+    Status st = controller_.DeleteVtep(req->tenant(), req->remote(), generation);
+    out->set_generation(generation);
+    return st;
+  });
+}
+
+grpc::Status ControlService::ListVteps(grpc::ServerContext*, const pb::ListVtepsRequest* req,
+                                       pb::ListVtepsReply* out) {
+  return Guard("ListVteps", [&] {
+    for (auto& v : controller_.ListVteps(req->tenant())) *out->add_vteps() = std::move(v);
+    return Status();
+  });
+}
+
 grpc::Status ControlService::ListMacs(grpc::ServerContext*, const pb::ListMacsRequest* req, pb::ListMacsReply* out) {
   return Guard("ListMacs", [&] { return controller_.ListMacs(*req, *out); });
 }

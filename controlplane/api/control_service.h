@@ -24,6 +24,10 @@ class ControlService final : public pb::Control::Service {
   grpc::Status GetPort(grpc::ServerContext*, const pb::GetPortRequest*, pb::PortView*) override;
   grpc::Status ListPorts(grpc::ServerContext*, const pb::ListPortsRequest*, pb::ListPortsReply*) override;
 
+  grpc::Status CreateVtep(grpc::ServerContext*, const pb::CreateVtepRequest*, pb::Vtep*) override;
+  grpc::Status DeleteVtep(grpc::ServerContext*, const pb::DeleteVtepRequest*, pb::DeleteReply*) override;
+  grpc::Status ListVteps(grpc::ServerContext*, const pb::ListVtepsRequest*, pb::ListVtepsReply*) override;
+
   grpc::Status ListMacs(grpc::ServerContext*, const pb::ListMacsRequest*, pb::ListMacsReply*) override;
   grpc::Status FlushMacs(grpc::ServerContext*, const pb::FlushMacsRequest*, pb::FlushMacsReply*) override;
   grpc::Status GetStats(grpc::ServerContext*, const pb::GetStatsRequest*, pb::Stats*) override;

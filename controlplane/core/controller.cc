@@ -31,7 +31,7 @@ Status CallDataplane(const Reconciler& reconciler, std::chrono::milliseconds tim
 
 }  // namespace
 
-Controller::Controller(Store& store, Kernel& kernel, Options options)
+Controller::Controller(Store& store, Kernel& kernel, Options options, UnderlayKernel* underlay)
     : store_(store),
       kernel_(kernel),
       options_(std::move(options)),
@@ -39,7 +39,16 @@ Controller::Controller(Store& store, Kernel& kernel, Options options)
                   [this](const std::function<void(const DesiredState&)>& fn) {
                     std::lock_guard lock(mu_);
                     fn(desired_);
-                  }) {}
+                  }) {
+  if (underlay != nullptr) {
+    resolver_ = std::make_unique<UnderlayResolver>(
+        UnderlayResolver::Options{options_.underlay_interval, options_.rpc_timeout}, underlay,
+        &reconciler_, [this](const std::function<void(const DesiredState&)>& fn) {
+          std::lock_guard lock(mu_);
+          fn(desired_);
+        });
+  }
+}
 
 Controller::~Controller() { Stop(); }
 
@@ -51,8 +60,14 @@ Status Controller::Init() {
   return {};
 }
 
-void Controller::Start() { reconciler_.Start(); }
-void Controller::Stop() { reconciler_.Stop(); }
+void Controller::Start() {
+  reconciler_.Start();
+  if (resolver_) resolver_->Start();
+}
+void Controller::Stop() {
+  if (resolver_) resolver_->Stop();
+  reconciler_.Stop();
+}
 
 DesiredState Controller::Desired() const {
   std::lock_guard lock(mu_);
@@ -69,6 +84,7 @@ Status Controller::CommitLocked(std::vector<pb::Change> changes, Reconciler::Pus
   for (const auto& c : changes) ApplyChange(desired_, c);
   desired_.generation = generation;
   push = reconciler_.Push(desired_, changes);
+  if (resolver_) resolver_->Poke();  // a port or remote VTEP may have changed
   if (!push.delivered) spdlog::info("generation {} stored; the dataplane gets it at the next sync", generation);
   return {};
 }
@@ -179,6 +195,60 @@ Status Controller::DeletePort(const std::string& name, uint64_t& generation) {
   generation = desired_.generation;
   spdlog::info("port {} deleted (generation {})", name, generation);
   return {};
+}
+
+Status Controller::CreateVtep(pb::Vtep vtep, pb::Vtep& out) {
+  std::lock_guard lock(mu_);
+  if (auto st = PrepareVtepCreate(desired_, vtep); !st.ok()) return st;
+  std::vector<pb::Change> changes(1);
+  *changes[0].mutable_upsert_vtep() = vtep;
+  Reconciler::PushResult push;
+  if (auto st = CommitLocked(std::move(changes), push); !st.ok()) return st;
+  out = desired_.vteps.at(vtep.name());
+  spdlog::info("vtep {} created (generation {})", out.name(), out.generation());
+  return {};
+}
+
+Status Controller::DeleteVtep(const std::string& tenant, const std::string& remote, uint64_t& generation) {
+  std::lock_guard lock(mu_);
+  std::string name;
+  if (auto st = FindVtep(desired_, tenant, remote, name); !st.ok()) return st;
+  std::vector<pb::Change> changes(1);
+  changes[0].set_delete_vtep(name);
+  Reconciler::PushResult push;
+  if (auto st = CommitLocked(std::move(changes), push); !st.ok()) return st;
+  generation = desired_.generation;
+  spdlog::info("vtep {} deleted (generation {})", name, generation);
+  return {};
+}
+
+std::vector<pb::VtepView> Controller::ListVteps(const std::string& tenant) const {
+  std::vector<pb::VtepView> out;
+  {
+    std::lock_guard lock(mu_);
+    for (const auto& [name, v] : desired_.vteps) {
+      if (!tenant.empty() && v.tenant() != tenant) continue;
+      pb::VtepView& view = out.emplace_back();
+      *view.mutable_vtep() = v;
+      auto t = desired_.tenants.find(v.tenant());
+      if (t != desired_.tenants.end()) view.set_vni(t->second.vni());
+    }
+  }
+  if (out.empty()) return out;
+  const auto hops = resolver_ ? resolver_->NextHops() : std::map<std::string, pb::NextHop>{};
+  pb::Stats stats;
+  const bool live = CallDataplane(reconciler_, options_.rpc_timeout,
+                                  [&](pb::Dataplane::Stub& stub, grpc::ClientContext* ctx) {
+                                    return stub.GetStats(ctx, pb::GetStatsRequest(), &stats);
+                                  }).ok();
+  for (auto& view : out) {
+    const std::string& remote = view.vtep().remote();
+    if (auto it = hops.find(remote); it != hops.end()) *view.mutable_next_hop() = it->second;
+    if (!live) continue;
+    for (const auto& c : stats.vteps())
+      if (c.remote() == remote) *view.mutable_counters() = c;
+  }
+  return out;
 }
 
 bool Controller::FetchState(pb::DataplaneState& state) const {

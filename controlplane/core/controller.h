@@ -22,6 +22,7 @@
 #include "reconcile/reconciler.h"
 #include "store/store.h"
 #include "switchyard/v1/control.pb.h"
+#include "underlay/resolver.h"
 
 namespace switchyard::controlplane {
 
@@ -32,10 +33,12 @@ class Controller {
     std::chrono::milliseconds retry{100};
     std::chrono::milliseconds rpc_timeout{10000};
     PathPolicy paths;
+    std::chrono::milliseconds underlay_interval{1000};  // resolver passes
   };
 
-  // `store` and `kernel` must outlive the controller.
-  Controller(Store& store, Kernel& kernel, Options options);
+  // `store`, `kernel` and `underlay` must outlive the controller. Without
+  // `underlay` no next hop is resolved (remote VTEPs stay unresolved).
+  Controller(Store& store, Kernel& kernel, Options options, UnderlayKernel* underlay = nullptr);
   ~Controller();
 
   Status Init();  // loads the store; call before Start
@@ -56,6 +59,11 @@ class Controller {
   Status DeletePort(const std::string& name, uint64_t& generation);
   Status GetPort(const std::string& name, pb::PortView& out) const;
   std::vector<pb::PortView> ListPorts() const;
+
+  Status CreateVtep(pb::Vtep vtep, pb::Vtep& out);
+  Status DeleteVtep(const std::string& tenant, const std::string& remote, uint64_t& generation);
+  // With what the underlay resolver and the dataplane know of each.
+  std::vector<pb::VtepView> ListVteps(const std::string& tenant) const;
 
   // Live state, proxied to the dataplane. UNAVAILABLE when not connected.
   Status ListMacs(const pb::ListMacsRequest& req, pb::ListMacsReply& out) const;
@@ -83,7 +91,8 @@ class Controller {
 
   mutable std::mutex mu_;
   DesiredState desired_;
-  Reconciler reconciler_;  // last: its thread uses the members above
+  Reconciler reconciler_;  // its thread uses the members above
+  std::unique_ptr<UnderlayResolver> resolver_;  // null without an UnderlayKernel
 };
 
 }  // namespace switchyard::controlplane

@@ -82,6 +82,14 @@ Status PrepareTenantUpdate(const DesiredState& state, pb::Tenant& tenant, uint32
                               "(delete the tenant and create it again)",
                               tenant.name(), cur->second.id());
   }
+  if (tenant.vni() == 0 && cur->second.vni() != 0) {
+    auto vteps = VtepsOfTenant(state, tenant.name());
+    if (!vteps.empty()) {
+      return FailedPrecondition("tenant.vni: tenant '{}' still has remote VTEPs ({}); delete them "
+                                "before removing its VNI",
+                                tenant.name(), fmt::join(vteps, ", "));
+    }
+  }
   for (const auto& [name, t] : state.tenants) {
     if (name == tenant.name()) continue;
     if (tenant.vlan() != 0 && t.vlan() == tenant.vlan()) {
@@ -100,6 +108,10 @@ Status CheckTenantDelete(const DesiredState& state, const std::string& name) {
   if (!users.empty()) {
     return FailedPrecondition("tenant '{}' is still used by port{}: {}", name, users.size() > 1 ? "s" : "",
                               fmt::join(users, ", "));
+  }
+  auto vteps = VtepsOfTenant(state, name);
+  if (!vteps.empty()) {
+    return FailedPrecondition("tenant '{}' still has remote VTEPs: {}", name, fmt::join(vteps, ", "));
   }
   return {};
 }
@@ -127,8 +139,16 @@ Status CheckUnique(const DesiredState& state, const pb::Port& port) {
   const std::string socket = port.socket().empty() ? std::string() : NormalizePath(port.socket());
   const std::optional<std::string> pci = PciAddressOf(port);
   for (const auto& [name, p] : state.ports) {
-    if (!port.iface().empty() && p.iface() == port.iface()) {
-      return AlreadyExists("port.iface: interface '{}' is already used by port '{}'", port.iface(), name);
+    // Kernel interfaces: a port's own, and the VTEP interface one makes.
+    for (const auto& [field, mine] : {std::pair{"port.iface", port.iface()},
+                                      std::pair{"port.vtep_iface", port.vtep_iface()}}) {
+      if (!mine.empty() && (p.iface() == mine || p.vtep_iface() == mine)) {
+        return AlreadyExists("{}: interface '{}' is already used by port '{}'", field, mine, name);
+      }
+    }
+    if (!port.vtep_ip().empty() && !p.vtep_ip().empty()) {
+      return AlreadyExists("port.vtep_ip: port '{}' already holds the local VTEP ({}); a switch has one",
+                           name, p.vtep_ip());
     }
     if (!socket.empty() && !p.socket().empty() && NormalizePath(p.socket()) == socket) {
       return AlreadyExists("port.socket: socket '{}' is already used by port '{}'", port.socket(), name);
@@ -189,6 +209,18 @@ Status CheckPaths(const PathPolicy& paths, const pb::Port& port) {
   return {};
 }
 
+// The local VTEP address is no remote VTEP's.
+Status CheckVtepAddress(const DesiredState& state, const pb::Port& port) {
+  if (port.vtep_ip().empty()) return {};
+  const std::string ip = port.vtep_ip().substr(0, port.vtep_ip().find('/'));
+  for (const auto& [name, v] : state.vteps) {
+    if (v.remote() == ip) {
+      return InvalidArgument("port.vtep_ip: {} is remote VTEP '{}'", ip, name);
+    }
+  }
+  return {};
+}
+
 Status CheckKernel(const Kernel& kernel, const pb::Port& port) {
   if (port.kind() == pb::PORT_KIND_AF_PACKET || port.kind() == pb::PORT_KIND_AF_XDP) {
     if (!kernel.LinkExists(port.iface())) {
@@ -219,6 +251,12 @@ Status PreparePortCreate(const DesiredState& state, const Kernel& kernel, const 
   if (auto st = CheckUnique(state, port); !st.ok()) return st;
   if (auto st = CheckPaths(paths, port); !st.ok()) return st;
   if (auto st = CheckTenantRefs(state, port); !st.ok()) return st;
+  if (auto st = CheckVtepAddress(state, port); !st.ok()) return st;
+  if (!port.vtep_iface().empty() && kernel.LinkExists(port.vtep_iface())) {
+    return FailedPrecondition("port.vtep_iface: interface '{}' already exists (the dataplane creates "
+                              "it; choose another name)",
+                              port.vtep_iface());
+  }
   return CheckKernel(kernel, port);
 }
 
@@ -237,6 +275,8 @@ Status PreparePortUpdate(const DesiredState& state, const Kernel& kernel, pb::Po
   if (auto st = fixed("iface", port.iface() == old.iface()); !st.ok()) return st;
   if (auto st = fixed("socket", port.socket() == old.socket()); !st.ok()) return st;
   if (auto st = fixed("devargs", port.devargs() == old.devargs()); !st.ok()) return st;
+  if (auto st = fixed("vtep_ip", port.vtep_ip() == old.vtep_ip()); !st.ok()) return st;
+  if (auto st = fixed("vtep_iface", port.vtep_iface() == old.vtep_iface()); !st.ok()) return st;
   if (!google::protobuf::util::MessageDifferencer::Equals(port.tap(), old.tap())) {
     return FailedPrecondition("port.tap: the kernel side of tap port '{}' (netns, addresses, mtu) "
                               "cannot change in place; delete the port and add it again",
@@ -249,6 +289,44 @@ Status PreparePortUpdate(const DesiredState& state, const Kernel& kernel, pb::Po
 
 Status CheckPortDelete(const DesiredState& state, const std::string& name) {
   if (!state.ports.count(name)) return NotFound("port '{}' not found", name);
+  return {};
+}
+
+Status PrepareVtepCreate(const DesiredState& state, pb::Vtep& vtep) {
+  if (auto st = NormalizeVtep(vtep); !st.ok()) return st;
+  auto t = state.tenants.find(vtep.tenant());
+  if (t == state.tenants.end()) return NotFound("vtep.tenant: tenant '{}' does not exist", vtep.tenant());
+  if (t->second.vni() == 0) {
+    return FailedPrecondition("vtep.tenant: tenant '{}' has no VNI (set one with tenant set {} --vni N)",
+                              vtep.tenant(), vtep.tenant());
+  }
+  if (state.vteps.count(vtep.name())) {
+    return AlreadyExists("vtep: tenant '{}' already has remote VTEP {}", vtep.tenant(), vtep.remote());
+  }
+  std::set<std::string> remotes;
+  for (const auto& [name, v] : state.vteps) remotes.insert(v.remote());
+  for (const auto& [name, p] : state.ports) {
+    if (!p.vtep_ip().empty() && p.vtep_ip().substr(0, p.vtep_ip().find('/')) == vtep.remote()) {
+      return InvalidArgument("vtep.remote: {} is the local VTEP (port '{}')", vtep.remote(), name);
+    }
+  }
+  if (!remotes.count(vtep.remote()) && remotes.size() >= kMaxRemoteVteps) {
+    return {grpc::StatusCode::RESOURCE_EXHAUSTED,
+            fmt::format("vtep.remote: the switch reaches at most {} remote VTEP addresses", kMaxRemoteVteps)};
+  }
+  return {};
+}
+
+Status FindVtep(const DesiredState& state, const std::string& tenant, const std::string& remote,
+                std::string& name) {
+  pb::Vtep v;
+  v.set_tenant(tenant);
+  v.set_remote(remote);
+  if (auto st = NormalizeVtep(v); !st.ok()) return st;
+  if (!state.vteps.count(v.name())) {
+    return NotFound("vtep: tenant '{}' has no remote VTEP {}", tenant, v.remote());
+  }
+  name = v.name();
   return {};
 }
 

@@ -36,7 +36,8 @@ Status PrepareTenantCreate(const DesiredState& state, pb::Tenant& tenant, uint32
 // the MAC limits reserved as for a create.
 Status PrepareTenantUpdate(const DesiredState& state, pb::Tenant& tenant, uint32_t mac_table_size);
 
-// NOT_FOUND if absent; FAILED_PRECONDITION naming the ports that still use it.
+// NOT_FOUND if absent; FAILED_PRECONDITION naming the ports that still use
+// it, or its remote VTEPs.
 Status CheckTenantDelete(const DesiredState& state, const std::string& name);
 
 // Normalizes and validates `port` for creation: referenced tenants exist;
@@ -56,5 +57,19 @@ Status PreparePortUpdate(const DesiredState& state, const Kernel& kernel, pb::Po
 
 // NOT_FOUND if absent.
 Status CheckPortDelete(const DesiredState& state, const std::string& name);
+
+// At most this many remote VTEP addresses, over all tenants (the
+// dataplane's slots).
+inline constexpr size_t kMaxRemoteVteps = 1024;
+
+// Normalizes and validates `vtep` for creation: its tenant exists (NOT_FOUND)
+// and has a VNI (FAILED_PRECONDITION); the pair is new (ALREADY_EXISTS);
+// the remote is not the local VTEP address; RESOURCE_EXHAUSTED past
+// kMaxRemoteVteps addresses.
+Status PrepareVtepCreate(const DesiredState& state, pb::Vtep& vtep);
+
+// The name of tenant's remote `remote` (canonical), or NOT_FOUND.
+Status FindVtep(const DesiredState& state, const std::string& tenant, const std::string& remote,
+                std::string& name);
 
 }  // namespace switchyard::controlplane

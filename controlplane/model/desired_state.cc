@@ -1,5 +1,7 @@
 #include "model/desired_state.h"
 
+#include <algorithm>
+
 #include <google/protobuf/util/message_differencer.h>
 
 namespace switchyard::controlplane {
@@ -19,6 +21,14 @@ std::vector<std::string> PortsUsingTenant(const DesiredState& state, const std::
     if (uses) users.push_back(name);
   }
   return users;  // std::map iteration order: already sorted
+}
+
+std::vector<std::string> VtepsOfTenant(const DesiredState& state, const std::string& tenant) {
+  std::vector<std::string> out;
+  for (const auto& [name, v] : state.vteps)
+    if (v.tenant() == tenant) out.push_back(v.remote());
+  std::sort(out.begin(), out.end());
+  return out;
 }
 
 bool SameConfig(const DesiredState& state, const pb::DataplaneState& dataplane) {

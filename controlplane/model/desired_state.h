@@ -28,6 +28,9 @@ pb::SyncRequest ToSyncRequest(const DesiredState& state);
 // sorted.
 std::vector<std::string> PortsUsingTenant(const DesiredState& state, const std::string& tenant);
 
+// The remote addresses of `tenant`'s VTEPs, sorted.
+std::vector<std::string> VtepsOfTenant(const DesiredState& state, const std::string& tenant);
+
 // True when the dataplane's state holds exactly the objects of `state`
 // (order does not matter). Used to decide that a dataplane already has the
 // desired config.

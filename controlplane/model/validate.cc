@@ -190,6 +190,85 @@ Status ValidateName(const std::string& field, const std::string& name) {
 void NormalizePort(pb::Port& port) {
   port.clear_generation();
   if (port.kind() == pb::PORT_KIND_TAP && port.iface().empty()) port.set_iface(port.name());
+  if (!port.vtep_ip().empty() && port.vtep_iface().empty() &&
+      port.name().size() + 5 <= kMaxIfaceLen)
+    port.set_vtep_iface("vtep-" + port.name());
+}
+
+namespace {
+
+// An IPv4 address (no prefix) in network order.
+std::optional<uint32_t> Ipv4(const std::string& text) {
+  in_addr a{};
+  if (inet_pton(AF_INET, text.c_str(), &a) != 1) return std::nullopt;
+  return a.s_addr;
+}
+
+// Neither "this network", loopback, multicast, reserved nor broadcast:
+// an address a VTEP can have.
+bool UnicastIpv4(uint32_t be) {
+  const uint32_t a = ntohl(be);
+  const uint32_t top = a >> 24;
+  return top != 0 && top != 127 && top < 224;
+}
+
+// The local VTEP: an IPv4 address with a prefix length, a gateway inside
+// its subnet, the kernel interface that will hold it.
+Status ValidateUnderlay(const pb::Port& port) {
+  if (port.vtep_ip().empty()) {
+    if (!port.gateway().empty()) return InvalidArgument("port.gateway: only with port.vtep_ip");
+    if (!port.vtep_iface().empty()) return InvalidArgument("port.vtep_iface: only with port.vtep_ip");
+    return {};
+  }
+  if (port.role() != pb::PORT_ROLE_UPLINK)
+    return InvalidArgument("port.vtep_ip: only for uplink ports (the VXLAN underlay is the host's way out)");
+  const std::string& cidr = port.vtep_ip();
+  const auto slash = cidr.find('/');
+  const auto ip = Ipv4(cidr.substr(0, slash));
+  unsigned len = 0;
+  const bool has_len =
+      slash != std::string::npos && slash + 1 < cidr.size() &&
+      std::from_chars(cidr.data() + slash + 1, cidr.data() + cidr.size(), len).ptr == cidr.data() + cidr.size();
+  if (!ip || !has_len || len < 1 || len > 32 || !UnicastIpv4(*ip)) {
+    return InvalidArgument("port.vtep_ip: must be a unicast IPv4 address with its prefix length, "
+                           "like 192.0.2.1/24, got '{}'",
+                           cidr);
+  }
+  if (!port.gateway().empty()) {
+    const auto gw = Ipv4(port.gateway());
+    const uint32_t mask = len == 0 ? 0 : htonl(~uint32_t{0} << (32 - len));
+    if (!gw || !UnicastIpv4(*gw)) {
+      return InvalidArgument("port.gateway: must be a unicast IPv4 address, got '{}'", port.gateway());
+    }
+    if ((*gw & mask) != (*ip & mask) || *gw == *ip) {
+      return InvalidArgument("port.gateway: {} is not another address inside {}", port.gateway(), cidr);
+    }
+  }
+  if (port.vtep_iface().empty()) {
+    return InvalidArgument("port.vtep_iface: required: the default 'vtep-{}' is longer than {} characters",
+                           port.name(), kMaxIfaceLen);
+  }
+  if (auto st = ValidateIfaceName("port.vtep_iface", port.vtep_iface()); !st.ok()) return st;
+  if (port.vtep_iface() == port.iface())
+    return InvalidArgument("port.vtep_iface: '{}' is the port's own interface", port.vtep_iface());
+  return {};
+}
+
+}  // namespace
+
+Status NormalizeVtep(pb::Vtep& vtep) {
+  vtep.clear_generation();
+  if (auto st = ValidateName("vtep.tenant", vtep.tenant()); !st.ok()) return st;
+  const auto ip = Ipv4(vtep.remote());
+  if (!ip || !UnicastIpv4(*ip)) {
+    return InvalidArgument("vtep.remote: must be a unicast IPv4 address like 192.0.2.2, got '{}'",
+                           vtep.remote());
+  }
+  char buf[INET_ADDRSTRLEN] = {};
+  inet_ntop(AF_INET, &*ip, buf, sizeof(buf));
+  vtep.set_remote(buf);
+  vtep.set_name(vtep.tenant() + "@" + buf);
+  return {};
 }
 
 Status ValidateTenant(const pb::Tenant& t) {
@@ -236,7 +315,8 @@ Status ValidatePort(const pb::Port& port) {
     if (port.kind() != pb::PORT_KIND_TAP) return InvalidArgument("port.tap: only for tap ports");
     if (auto st = ValidateTap(port.tap()); !st.ok()) return st;
   }
-  return ValidateRole(port);
+  if (auto st = ValidateRole(port); !st.ok()) return st;
+  return ValidateUnderlay(port);
 }
 
 }  // namespace switchyard::controlplane

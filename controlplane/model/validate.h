@@ -25,7 +25,8 @@ inline constexpr size_t kMaxIfaceLen = 15;  // IFNAMSIZ - 1
 Status ValidateName(const std::string& field, const std::string& name);
 
 // Fills what the control plane defaults and drops what it owns: clears
-// `generation`, defaults a tap port's iface to its name.
+// `generation`, defaults a tap port's iface to its name and the VTEP
+// interface of a port with a vtep_ip to "vtep-" + its name (if that fits).
 void NormalizePort(pb::Port& port);
 
 // id 0 is accepted (it means "assign one" on create).
@@ -33,6 +34,11 @@ Status ValidateTenant(const pb::Tenant& tenant);
 
 // Expects a normalized port.
 Status ValidatePort(const pb::Port& port);
+
+// Fills `vtep.name` (TENANT@REMOTE, the address in its canonical spelling)
+// and checks the fields on their own: a tenant name, a unicast IPv4
+// remote address.
+Status NormalizeVtep(pb::Vtep& vtep);
 
 // "10.0.0.1/24", "fd00::1/64": an address with a prefix length in range.
 bool IsCidr(const std::string& text);

@@ -255,12 +255,21 @@ bool Reconciler::FullSyncLocked(const DesiredState& desired) {
 }
 
 void Reconciler::ApplyTapKernel(const pb::Port& port) {
-  if (!kernel_ || port.kind() != pb::PORT_KIND_TAP) return;
+  const bool vtep = !port.vtep_ip().empty() && !port.vtep_iface().empty();
+  if (!kernel_ || (port.kind() != pb::PORT_KIND_TAP && !vtep)) return;
   {
     std::lock_guard lock(mu_);
     if (dp_errors_.count(port.name())) return;  // the interface was not created
   }
-  Status st = kernel_->ConfigureTap(port.iface(), port.tap());
+  Status st;
+  if (port.kind() == pb::PORT_KIND_TAP) st = kernel_->ConfigureTap(port.iface(), port.tap());
+  if (st.ok() && vtep) {
+    // The uplink's VTEP interface holds the local VTEP address, in our
+    // namespace: the kernel answers ARP and ICMP for it.
+    pb::TapKernelConfig cfg;
+    cfg.add_addresses(port.vtep_ip());
+    st = kernel_->ConfigureTap(port.vtep_iface(), cfg);
+  }
   std::lock_guard lock(mu_);
   if (st.ok()) {
     kernel_errors_.erase(port.name());

@@ -107,6 +107,16 @@ void AddPortCommands(CLI::App& app, const GlobalOptions& g, Action& action) {
       ->type_name("CIDR")
       ->allow_extra_args(false);
   add->add_option("--mtu", a->mtu, "tap: MTU of the kernel side")->type_name("N");
+  add->add_option("--vtep-ip", a->vtep_ip,
+                  "uplink: the local VXLAN VTEP, IPv4/PREFIX (on a kernel interface the "
+                  "dataplane makes)")
+      ->type_name("CIDR");
+  add->add_option("--gateway", a->gateway,
+                  "with --vtep-ip: next hop to remote VTEPs the kernel has no route for")
+      ->type_name("IP");
+  add->add_option("--vtep-iface", a->vtep_iface,
+                  "with --vtep-ip: name of that kernel interface (default vtep-NAME)")
+      ->type_name("IF");
   add->callback([&g, &action, a] { action = [&g, a] { return RunPortAdd(g, *a); }; });
 
   auto s = std::make_shared<PortAddArgs>();
@@ -129,6 +139,9 @@ void AddPortCommands(CLI::App& app, const GlobalOptions& g, Action& action) {
   set->add_option("--netns", s->netns, "Cannot change in place")->type_name("NS");
   set->add_option("--ip", s->ips, "Cannot change in place")->type_name("CIDR")->allow_extra_args(false);
   set->add_option("--mtu", s->mtu, "Cannot change in place")->type_name("N");
+  set->add_option("--gateway", s->gateway, "VTEP uplink: next hop for remote VTEPs")->type_name("IP");
+  set->add_option("--vtep-ip", s->vtep_ip, "Cannot change in place")->type_name("CIDR");
+  set->add_option("--vtep-iface", s->vtep_iface, "Cannot change in place")->type_name("IF");
   set->callback([&g, &action, s] { action = [&g, s] { return RunPortSet(g, *s); }; });
 
   auto del_name = std::make_shared<std::string>();

@@ -196,6 +196,11 @@ std::string FormatPortView(const v1::PortView& view) {
     kv.Add("addresses", OrDash(addrs));
     kv.Add("mtu", tap.mtu() == 0 ? "unchanged" : Num(tap.mtu()));
   }
+  if (!p.vtep_ip().empty()) {
+    kv.Add("vtep ip", p.vtep_ip());
+    kv.Add("vtep iface", p.vtep_iface());
+    kv.Add("gateway", OrDash(p.gateway()));
+  }
   kv.Add("generation", Num(p.generation()));
   if (view.has_status()) {
     const auto& s = view.status();
@@ -219,9 +224,27 @@ std::string FormatPortView(const v1::PortView& view) {
 }
 
 std::string FormatMacs(const v1::ListMacsReply& reply) {
-  Table t({{"TENANT"}, {"MAC"}, {"PORT"}, {"AGE", kR}});
+  Table t({{"TENANT"}, {"MAC"}, {"WHERE"}, {"AGE", kR}});
   for (const auto& m : reply.macs()) {
-    t.AddRow({m.tenant(), m.mac(), m.port(), fmt::format("{:.1f}s", m.age_ms() / 1000.0)});
+    t.AddRow({m.tenant(), m.mac(), m.remote_vtep().empty() ? m.port() : "vtep " + m.remote_vtep(),
+              fmt::format("{:.1f}s", m.age_ms() / 1000.0)});
+  }
+  return t.Render();
+}
+
+std::string FormatVtepList(const v1::ListVtepsReply& reply) {
+  Table t({{"TENANT"}, {"VNI", kR}, {"REMOTE"}, {"NEXT-HOP"}, {"MAC"}, {"ENCAP", kR},
+           {"DECAP", kR}, {"UNRESOLVED", kR}, {"STATE"}});
+  for (const auto& v : reply.vteps()) {
+    const auto& nh = v.next_hop();
+    const bool live = v.has_counters();
+    const auto& c = v.counters();
+    t.AddRow({v.vtep().tenant(), Num(v.vni()), v.vtep().remote(), OrDash(nh.via()), OrDash(nh.mac()),
+              live ? Num(c.encap_packets()) : "-", live ? Num(c.decap_packets()) : "-",
+              live ? Num(c.unresolved()) : "-",
+              !v.has_next_hop()   ? "not looked up yet"
+              : nh.mac().empty() ? "unresolved: " + nh.error()
+                                 : "resolved"});
   }
   return t.Render();
 }
@@ -279,6 +302,7 @@ std::string FormatStats(const v1::Stats& stats) {
   std::vector<std::string> sections;
   if (stats.ports_size() > 0) sections.push_back(CountersTable(stats.ports()));
   if (stats.tenants_size() > 0) sections.push_back(CountersTable(stats.tenants()));
+  if (stats.vteps_size() > 0) sections.push_back(CountersTable(stats.vteps()));
   Table drops({{"DROP-REASON"}, {"PACKETS", kR}});
   for (const auto& d : stats.drops()) {
     if (d.packets() != 0) drops.AddRow({d.reason(), Num(d.packets())});

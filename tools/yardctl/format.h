@@ -52,6 +52,7 @@ std::string FormatTenant(const switchyard::v1::Tenant& tenant);
 std::string FormatPortList(const switchyard::v1::ListPortsReply& reply);
 std::string FormatPortView(const switchyard::v1::PortView& view);
 std::string FormatMacs(const switchyard::v1::ListMacsReply& reply);
+std::string FormatVtepList(const switchyard::v1::ListVtepsReply& reply);
 // Sections "ports", "tenants", "drops" (non-zero reasons), "workers"; empty
 // sections are left out.
 std::string FormatStats(const switchyard::v1::Stats& stats);

@@ -140,6 +140,16 @@ Parsed<std::vector<v1::TrunkVlan>> ParseTrunkSpecs(const std::vector<std::string
   return R::Ok(std::move(out));
 }
 
+Parsed<std::string> CheckIpv4(std::string_view text, std::string_view option) {
+  using R = Parsed<std::string>;
+  const std::string addr(text);
+  unsigned char buf[4];
+  if (inet_pton(AF_INET, addr.c_str(), buf) != 1) {
+    return R::Error(fmt::format("{}: '{}' is not an IPv4 address (expected e.g. 192.0.2.2)", option, text));
+  }
+  return R::Ok(addr);
+}
+
 Parsed<std::string> CheckCidr(std::string_view text, std::string_view option) {
   using R = Parsed<std::string>;
   size_t slash = text.find('/');

@@ -68,6 +68,9 @@ Parsed<switchyard::v1::TrunkVlan> ParseTrunkVlan(std::string_view vlan, std::str
 Parsed<std::vector<switchyard::v1::TrunkVlan>> ParseTrunkSpecs(
     const std::vector<std::string>& specs, std::string_view option);
 
+// An IPv4 address without a prefix ("192.0.2.2"), as given.
+Parsed<std::string> CheckIpv4(std::string_view text, std::string_view option);
+
 // "ADDRESS/PREFIX" with an IPv4 (prefix 0..32) or IPv6 (0..128) address.
 // Returns the text unchanged when well formed.
 Parsed<std::string> CheckCidr(std::string_view text, std::string_view option);

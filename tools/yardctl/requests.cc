@@ -101,6 +101,31 @@ Parsed<int> SetTapFields(const PortAddArgs& a, v1::Port* p) {
   return R::Ok(1);
 }
 
+// The VXLAN underlay given in `a` (--vtep-ip, --gateway, --vtep-iface),
+// onto `p`; how many fields were given. "--gateway ''" clears it.
+Parsed<int> SetUnderlayFields(const PortAddArgs& a, v1::Port* p) {
+  using R = Parsed<int>;
+  auto label = [&a](std::string_view key) { return FieldLabel(a.path, key); };
+  int given = 0;
+  if (!a.vtep_ip.empty()) {
+    auto cidr = CheckCidr(a.vtep_ip, label("vtep_ip"));
+    if (!cidr.ok()) return R::Error(cidr.error());
+    p->set_vtep_ip(cidr.value());
+    ++given;
+  }
+  if (!a.gateway.empty()) {
+    auto gw = CheckIpv4(a.gateway, label("gateway"));
+    if (!gw.ok()) return R::Error(gw.error());
+    p->set_gateway(gw.value());
+    ++given;
+  }
+  if (!a.vtep_iface.empty()) {
+    p->set_vtep_iface(a.vtep_iface);
+    ++given;
+  }
+  return R::Ok(given);
+}
+
 }  // namespace
 
 Parsed<v1::CreateTenantRequest> BuildCreateTenant(const TenantAddArgs& a) {
@@ -155,6 +180,7 @@ Parsed<v1::CreatePortRequest> BuildCreatePort(const PortAddArgs& a) {
   }
   if (auto role = SetPortRole(a, 0, p); !role.ok()) return R::Error(role.error());
   if (auto tap = SetTapFields(a, p); !tap.ok()) return R::Error(tap.error());
+  if (auto u = SetUnderlayFields(a, p); !u.ok()) return R::Error(u.error());
   return R::Ok(std::move(req));
 }
 
@@ -197,8 +223,24 @@ Parsed<v1::UpdatePortRequest> BuildUpdatePort(const v1::Port& current, const Por
   auto tap = SetTapFields(a, p);
   if (!tap.ok()) return R::Error(tap.error());
   given += tap.value();
+  auto underlay = SetUnderlayFields(a, p);
+  if (!underlay.ok()) return R::Error(underlay.error());
+  given += underlay.value();
   if (given == 0)
-    return R::Error("nothing to change: give --tenant [--vlan], --vlan, --trunk or --uplink");
+    return R::Error("nothing to change: give --tenant [--vlan], --vlan, --trunk, --uplink or --gateway");
+  return R::Ok(std::move(req));
+}
+
+Parsed<v1::CreateVtepRequest> BuildCreateVtep(const std::string& tenant, const std::string& remote,
+                                              const std::string& path) {
+  using R = Parsed<v1::CreateVtepRequest>;
+  if (tenant.empty()) return R::Error(fmt::format("{}: required", FieldLabel(path, "tenant")));
+  if (remote.empty()) return R::Error(fmt::format("{}: required", FieldLabel(path, "remote")));
+  auto ip = CheckIpv4(remote, FieldLabel(path, "remote"));
+  if (!ip.ok()) return R::Error(ip.error());
+  v1::CreateVtepRequest req;
+  req.mutable_vtep()->set_tenant(tenant);
+  req.mutable_vtep()->set_remote(ip.value());
   return R::Ok(std::move(req));
 }
 

@@ -35,6 +35,7 @@ struct PortAddArgs {
   bool uplink = false;             // uplink
   std::string netns, mtu;          // tap kernel side
   std::vector<std::string> ips;
+  std::string vtep_ip, gateway, vtep_iface;  // uplink: the VXLAN underlay
   // trunk from a file: (VLAN, TENANT) pairs in file order; like `trunk`.
   std::vector<std::pair<std::string, std::string>> trunk_map;
   std::string path = {};  // see FieldLabel
@@ -57,5 +58,10 @@ Parsed<switchyard::v1::UpdateTenantRequest> BuildUpdateTenant(const switchyard::
 // with a message saying it cannot be made in place.
 Parsed<switchyard::v1::UpdatePortRequest> BuildUpdatePort(const switchyard::v1::Port& current,
                                                           const PortAddArgs& args);
+
+// `vtep add --tenant T --remote IP` (also from a file: `path` names it).
+Parsed<switchyard::v1::CreateVtepRequest> BuildCreateVtep(const std::string& tenant,
+                                                          const std::string& remote,
+                                                          const std::string& path = {});
 
 }  // namespace yardctl

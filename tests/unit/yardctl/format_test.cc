@@ -154,9 +154,15 @@ TEST(FormatMacs, Table) {
   m->set_mac("02:00:00:00:00:01");
   m->set_port("vm1");
   m->set_age_ms(1300);
+  m = r.add_macs();
+  m->set_tenant("red");
+  m->set_mac("02:00:00:00:00:02");
+  m->set_remote_vtep("192.0.2.2");
+  m->set_age_ms(12000);
   EXPECT_EQ(FormatMacs(r),
-            "TENANT  MAC                PORT   AGE\n"
-            "red     02:00:00:00:00:01  vm1   1.3s\n");
+            "TENANT  MAC                WHERE             AGE\n"
+            "red     02:00:00:00:00:01  vm1              1.3s\n"
+            "red     02:00:00:00:00:02  vtep 192.0.2.2  12.0s\n");
 }
 
 v1::Stats SampleStats() {
