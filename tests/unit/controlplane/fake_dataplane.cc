@@ -16,6 +16,7 @@ void FakeDataplane::Start() {
     generation_ = 0;
     tenants_.clear();
     ports_.clear();
+    next_hops_.clear();
   }
   stopping_ = false;
   unlink(socket_.c_str());
@@ -153,6 +154,20 @@ grpc::Status FakeDataplane::GetState(grpc::ServerContext*, const pb::GetStateReq
     st->set_driver("net_fake");
   }
   return grpc::Status::OK;
+}
+
+grpc::Status FakeDataplane::SetNextHops(grpc::ServerContext*, const pb::SetNextHopsRequest* req,
+                                        pb::SetNextHopsReply*) {
+  std::lock_guard lock(mu_);
+  ++calls_.set_next_hops;
+  next_hops_.clear();
+  for (const auto& nh : req->next_hops()) next_hops_[nh.remote()] = nh;
+  return grpc::Status::OK;
+}
+
+std::map<std::string, pb::NextHop> FakeDataplane::next_hops() const {
+  std::lock_guard lock(mu_);
+  return next_hops_;
 }
 
 grpc::Status FakeDataplane::GetStats(grpc::ServerContext*, const pb::GetStatsRequest*, pb::Stats* out) {

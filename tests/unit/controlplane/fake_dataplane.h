@@ -45,12 +45,15 @@ class FakeDataplane final : public pb::Dataplane::Service {
     int apply_refused = 0;  // FAILED_PRECONDITION on base mismatch
     int get_state = 0;
     int watch = 0;
+    int set_next_hops = 0;
   };
   Calls calls() const;
   uint64_t generation() const;
   std::string instance_id() const;
   std::set<std::string> port_names() const;
   std::set<std::string> tenant_names() const;
+  // The last SetNextHops of this instance, by remote.
+  std::map<std::string, pb::NextHop> next_hops() const;
 
   grpc::Status Sync(grpc::ServerContext*, const pb::SyncRequest*, pb::SyncReply*) override;
   grpc::Status Apply(grpc::ServerContext*, const pb::ApplyRequest*, pb::ApplyReply*) override;
@@ -58,6 +61,7 @@ class FakeDataplane final : public pb::Dataplane::Service {
   grpc::Status GetStats(grpc::ServerContext*, const pb::GetStatsRequest*, pb::Stats*) override;
   grpc::Status ListMacs(grpc::ServerContext*, const pb::ListMacsRequest*, pb::ListMacsReply*) override;
   grpc::Status FlushMacs(grpc::ServerContext*, const pb::FlushMacsRequest*, pb::FlushMacsReply*) override;
+  grpc::Status SetNextHops(grpc::ServerContext*, const pb::SetNextHopsRequest*, pb::SetNextHopsReply*) override;
   grpc::Status WatchEvents(grpc::ServerContext*, const pb::WatchEventsRequest*,
                            grpc::ServerWriter<pb::Event>*) override;
 
@@ -74,6 +78,7 @@ class FakeDataplane final : public pb::Dataplane::Service {
   uint64_t generation_ = 0;
   std::map<std::string, pb::Tenant> tenants_;
   std::map<std::string, pb::Port> ports_;
+  std::map<std::string, pb::NextHop> next_hops_;
   std::map<std::string, std::string> fail_ports_;
   Calls calls_;
   int fail_writes_ = 0;

@@ -597,3 +597,172 @@ TEST(SocketAccess, GroupsByNameOrNumber) {
 
 }  // namespace
 }  // namespace switchyard::controlplane
+
+namespace switchyard::controlplane {
+namespace {
+
+pb::Port VtepUplink(const std::string& name = "up0") {
+  pb::Port p;
+  p.set_name(name);
+  p.set_kind(pb::PORT_KIND_RING);
+  p.set_role(pb::PORT_ROLE_UPLINK);
+  p.set_vtep_ip("192.0.2.1/24");
+  return p;
+}
+
+TEST(ValidatePort, UnderlayRules) {
+  pb::Port ok = VtepUplink();
+  NormalizePort(ok);
+  EXPECT_EQ(ok.vtep_iface(), "vtep-up0") << "defaulted";
+  ok.set_gateway("192.0.2.254");
+  EXPECT_TRUE(ValidatePort(ok).ok()) << ValidatePort(ok).message();
+  const Case cases[] = {
+      {"vtep_ip on access", [](pb::Port& p) { p.set_role(pb::PORT_ROLE_ACCESS); p.set_tenant("blue"); },
+       StatusCode::INVALID_ARGUMENT, "port.vtep_ip"},
+      {"no prefix", [](pb::Port& p) { p.set_vtep_ip("192.0.2.1"); }, StatusCode::INVALID_ARGUMENT, "port.vtep_ip"},
+      {"ipv6", [](pb::Port& p) { p.set_vtep_ip("fd00::1/64"); }, StatusCode::INVALID_ARGUMENT, "port.vtep_ip"},
+      {"multicast", [](pb::Port& p) { p.set_vtep_ip("239.1.1.1/24"); }, StatusCode::INVALID_ARGUMENT,
+       "port.vtep_ip"},
+      {"prefix 0", [](pb::Port& p) { p.set_vtep_ip("192.0.2.1/0"); }, StatusCode::INVALID_ARGUMENT, "port.vtep_ip"},
+      {"gateway outside", [](pb::Port& p) { p.set_gateway("198.51.100.1"); }, StatusCode::INVALID_ARGUMENT,
+       "port.gateway"},
+      {"gateway is us", [](pb::Port& p) { p.set_gateway("192.0.2.1"); }, StatusCode::INVALID_ARGUMENT,
+       "port.gateway"},
+      {"gateway garbage", [](pb::Port& p) { p.set_gateway("router"); }, StatusCode::INVALID_ARGUMENT,
+       "port.gateway"},
+      {"gateway alone",
+       [](pb::Port& p) {
+         p.clear_vtep_ip();
+         p.clear_vtep_iface();
+         p.set_gateway("192.0.2.254");
+       },
+       StatusCode::INVALID_ARGUMENT, "port.gateway"},
+      {"iface too long", [](pb::Port& p) { p.set_vtep_iface("a-very-long-name-x"); }, StatusCode::INVALID_ARGUMENT,
+       "port.vtep_iface"},
+      {"iface with slash", [](pb::Port& p) { p.set_vtep_iface("a/b"); }, StatusCode::INVALID_ARGUMENT,
+       "port.vtep_iface"},
+  };
+  for (const auto& c : cases) {
+    pb::Port p = VtepUplink();
+    NormalizePort(p);
+    c.mutate(p);
+    Status st = ValidatePort(p);
+    EXPECT_EQ(st.code(), c.code) << c.label;
+    EXPECT_THAT(st.message(), HasSubstr(c.field)) << c.label;
+  }
+  // A name too long for the default interface name needs one given.
+  pb::Port longname = VtepUplink("uplink-number-1");
+  NormalizePort(longname);
+  Status st = ValidatePort(longname);
+  EXPECT_EQ(st.code(), StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(st.message(), HasSubstr("port.vtep_iface: required"));
+}
+
+TEST(NormalizeVtep, CanonicalNameAndUnicastRemote) {
+  pb::Vtep v;
+  v.set_tenant("blue");
+  v.set_remote("192.0.2.002");
+  Status st = NormalizeVtep(v);
+  // inet_pton refuses leading zeros: an address has one spelling.
+  EXPECT_EQ(st.code(), StatusCode::INVALID_ARGUMENT);
+  v.set_remote("192.0.2.2");
+  ASSERT_TRUE(NormalizeVtep(v).ok());
+  EXPECT_EQ(v.name(), "blue@192.0.2.2");
+  for (const char* bad : {"", "0.0.0.0", "127.0.0.1", "224.0.0.1", "255.255.255.255", "fd00::2", "x"}) {
+    v.set_remote(bad);
+    st = NormalizeVtep(v);
+    EXPECT_EQ(st.code(), StatusCode::INVALID_ARGUMENT) << bad;
+    EXPECT_THAT(st.message(), HasSubstr("vtep.remote")) << bad;
+  }
+}
+
+class VtepChecksTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    pb::Tenant blue = MakeTenant("blue", 1);
+    blue.set_vni(5001);
+    state_.tenants["blue"] = blue;
+    state_.tenants["red"] = MakeTenant("red", 2);
+    pb::Port up = VtepUplink();
+    NormalizePort(up);
+    state_.ports["up0"] = up;
+  }
+  Status Add(const std::string& tenant, const std::string& remote) {
+    pb::Vtep v;
+    v.set_tenant(tenant);
+    v.set_remote(remote);
+    Status st = PrepareVtepCreate(state_, v);
+    if (st.ok()) state_.vteps[v.name()] = v;
+    return st;
+  }
+  DesiredState state_;
+  NetlinkKernel kernel_;
+};
+
+TEST_F(VtepChecksTest, CrossObjectRules) {
+  EXPECT_TRUE(Add("blue", "192.0.2.2").ok());
+  Status st = Add("blue", "192.0.2.2");
+  EXPECT_EQ(st.code(), StatusCode::ALREADY_EXISTS);
+  st = Add("green", "192.0.2.3");
+  EXPECT_EQ(st.code(), StatusCode::NOT_FOUND);
+  EXPECT_THAT(st.message(), HasSubstr("vtep.tenant"));
+  st = Add("red", "192.0.2.3");
+  EXPECT_EQ(st.code(), StatusCode::FAILED_PRECONDITION);
+  EXPECT_THAT(st.message(), HasSubstr("has no VNI"));
+  st = Add("blue", "192.0.2.1");
+  EXPECT_EQ(st.code(), StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(st.message(), HasSubstr("local VTEP"));
+  // The tenant keeps its VNI while it has VTEPs, and is not deleted.
+  pb::Tenant blue = state_.tenants["blue"];
+  blue.set_vni(0);
+  st = PrepareTenantUpdate(state_, blue, kDefaultMacTableSize);
+  EXPECT_EQ(st.code(), StatusCode::FAILED_PRECONDITION);
+  EXPECT_THAT(st.message(), HasSubstr("192.0.2.2"));
+  blue.set_vni(6000);
+  EXPECT_TRUE(PrepareTenantUpdate(state_, blue, kDefaultMacTableSize).ok()) << "a new VNI is fine";
+  st = CheckTenantDelete(state_, "blue");
+  EXPECT_EQ(st.code(), StatusCode::FAILED_PRECONDITION);
+  EXPECT_THAT(st.message(), HasSubstr("remote VTEPs"));
+  std::string name;
+  EXPECT_TRUE(FindVtep(state_, "blue", "192.0.2.2", name).ok());
+  EXPECT_EQ(name, "blue@192.0.2.2");
+  EXPECT_EQ(FindVtep(state_, "blue", "192.0.2.9", name).code(), StatusCode::NOT_FOUND);
+}
+
+TEST_F(VtepChecksTest, OneLocalVtepAndItsInterfaceIsNew) {
+  pb::Port second = VtepUplink("up1");
+  second.set_kind(pb::PORT_KIND_NULL);
+  second.set_vtep_ip("198.51.100.1/24");
+  PathPolicy paths;
+  Status st = PreparePortCreate(state_, kernel_, paths, second);
+  EXPECT_EQ(st.code(), StatusCode::ALREADY_EXISTS);
+  EXPECT_THAT(st.message(), HasSubstr("port.vtep_ip"));
+  state_.ports.clear();
+  pb::Port lo = VtepUplink("up1");
+  lo.set_kind(pb::PORT_KIND_NULL);
+  lo.set_vtep_iface("lo");  // exists in the kernel
+  st = PreparePortCreate(state_, kernel_, paths, lo);
+  EXPECT_EQ(st.code(), StatusCode::FAILED_PRECONDITION);
+  EXPECT_THAT(st.message(), HasSubstr("port.vtep_iface"));
+  // A VTEP address that a remote has is refused.
+  ASSERT_TRUE(Add("blue", "198.51.100.7").ok());
+  pb::Port clash = VtepUplink("up1");
+  clash.set_kind(pb::PORT_KIND_NULL);
+  clash.set_vtep_ip("198.51.100.7/24");
+  st = PreparePortCreate(state_, kernel_, paths, clash);
+  EXPECT_EQ(st.code(), StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(st.message(), HasSubstr("remote VTEP"));
+}
+
+TEST_F(VtepChecksTest, VtepAddressCannotChangeInPlaceTheGatewayCan) {
+  pb::Port p = state_.ports["up0"];
+  p.set_gateway("192.0.2.254");
+  EXPECT_TRUE(PreparePortUpdate(state_, kernel_, p).ok());
+  p.set_vtep_ip("192.0.2.9/24");
+  Status st = PreparePortUpdate(state_, kernel_, p);
+  EXPECT_EQ(st.code(), StatusCode::FAILED_PRECONDITION);
+  EXPECT_THAT(st.message(), HasSubstr("port.vtep_ip: cannot change in place"));
+}
+
+}  // namespace
+}  // namespace switchyard::controlplane
