@@ -12,6 +12,7 @@ PACKAGES=(
   libgtest-dev libgmock-dev libbenchmark-dev libpcap-dev
   libcli11-dev libsqlite3-dev libyaml-cpp-dev
   iproute2 iputils-ping tcpdump procps
+  iperf3 tshark ethtool  # tests/e2e/vxlan_*.sh: TCP through the overlay, the wire decoded
   clang  # builds the tc eBPF VLAN emulation on kernels without 802.1Q (tests/e2e)
   python3-matplotlib
   # tests/e2e/vhost_qemu.sh: a real QEMU guest (Debian's cloud kernel with a

@@ -223,14 +223,22 @@ yard() { "$YARDCTL" --socket "$CD_SOCK" "$@"; }
 # file prefix, lcores $SWITCHYARD_E2E_LCORES (default 0,1: one worker on CPU
 # 1; meson also runs some tests with '0@0,1@1,2@1', two workers sharing CPU
 # 1, and SWITCHYARD_E2E_WORKERS=2). Waits for the gRPC socket.
+#
+# HOST_NS (optional): run the daemon inside that network namespace, as the
+# switch of a host there (its taps, af_packet uplinks and VTEP interface are
+# that namespace's). DP_PREFIX: the EAL file prefix (one per dataplane).
 E2E_LCORES=${SWITCHYARD_E2E_LCORES:-0,1}
 E2E_WORKERS=${SWITCHYARD_E2E_WORKERS:-1}
+HOST_NS=${HOST_NS:-}
+_in_host_ns() {
+  if [ -n "$HOST_NS" ]; then ip netns exec "$HOST_NS" "$@"; else "$@"; fi
+}
 start_dataplane() {
   DP_STARTS=$((DP_STARTS + 1))
   DP_LOG=$RUN/dp$DP_STARTS.log
   rm -f "$DP_SOCK"
-  "$DATAPLANE" --socket "$DP_SOCK" --file-prefix "${P}dp" --no-huge --lcores "$E2E_LCORES" \
-    --no-pci "$@" >"$DP_LOG" 2>&1 &
+  _in_host_ns "$DATAPLANE" --socket "$DP_SOCK" --file-prefix "${DP_PREFIX:-${P}dp}" --no-huge \
+    --lcores "$E2E_LCORES" --no-pci "$@" >"$DP_LOG" 2>&1 &
   DP_PID=$!
   log "dataplane started (pid $DP_PID, log $DP_LOG)"
   must_wait 15 "dataplane socket $DP_SOCK" "[ -S '$DP_SOCK' ] && kill -0 $DP_PID"
@@ -241,7 +249,7 @@ start_dataplane() {
 start_controld() {
   CD_STARTS=$((CD_STARTS + 1))
   CD_LOG=$RUN/cd$CD_STARTS.log
-  "$CONTROLD" --socket "$CD_SOCK" --dataplane "$DP_SOCK" --db "$DB" \
+  _in_host_ns "$CONTROLD" --socket "$CD_SOCK" --dataplane "$DP_SOCK" --db "$DB" \
     --vhost-dir "$RUN" --pcap-dir "$RUN" "$@" >"$CD_LOG" 2>&1 &
   CD_PID=$!
   log "controld started (pid $CD_PID, log $CD_LOG)"
