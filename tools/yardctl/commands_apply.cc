@@ -48,7 +48,22 @@ bool ReadFile(const std::string& file, std::string& text, std::string& error) {
 grpc::Status RunStep(Client& client, const PlanStep& step) {
   grpc::Status st;
   bool tenant = step.object == PlanStep::Object::kTenant;
-  if (step.op == PlanStep::Op::kDelete) {
+  const char* what = tenant ? "tenant" : step.object == PlanStep::Object::kPort ? "port" : "vtep";
+  if (step.object == PlanStep::Object::kVtep) {
+    if (step.op == PlanStep::Op::kDelete) {
+      v1::DeleteVtepRequest req;
+      req.set_tenant(step.vtep.tenant());
+      req.set_remote(step.vtep.remote());
+      v1::DeleteReply reply;
+      st = client.Call(&Stub::DeleteVtep, req, &reply);
+    } else {
+      v1::CreateVtepRequest req;
+      req.mutable_vtep()->set_tenant(step.vtep.tenant());
+      req.mutable_vtep()->set_remote(step.vtep.remote());
+      v1::Vtep reply;
+      st = client.Call(&Stub::CreateVtep, req, &reply);
+    }
+  } else if (step.op == PlanStep::Op::kDelete) {
     v1::DeleteReply reply;
     if (tenant) {
       v1::DeleteTenantRequest req;
@@ -86,8 +101,8 @@ grpc::Status RunStep(Client& client, const PlanStep& step) {
   const char* verb = step.op == PlanStep::Op::kDelete   ? "delete"
                      : step.op == PlanStep::Op::kUpdate ? "update"
                                                         : "create";
-  return grpc::Status(st.error_code(), fmt::format("{} {} {}: {}", verb, tenant ? "tenant" : "port",
-                                                   step.name, st.error_message()));
+  return grpc::Status(st.error_code(), fmt::format("{} {} {}: {}", verb, what, step.name,
+                                                   st.error_message()));
 }
 
 int RunApply(const GlobalOptions& g, const ApplyArgs& a) {
@@ -107,7 +122,11 @@ int RunApply(const GlobalOptions& g, const ApplyArgs& a) {
   if (auto st = client.Call(&Stub::ListPorts, v1::ListPortsRequest{}, &ports); !st.ok()) {
     return client.Fail(st);
   }
-  auto plan = ComputePlan(desired.value(), CurrentTopology(tenants, ports), a.prune);
+  v1::ListVtepsReply vteps;
+  if (auto st = client.Call(&Stub::ListVteps, v1::ListVtepsRequest{}, &vteps); !st.ok()) {
+    return client.Fail(st);
+  }
+  auto plan = ComputePlan(desired.value(), CurrentTopology(tenants, ports, vteps), a.prune);
   if (!plan.ok()) {
     std::fprintf(stderr, "yardctl: %s\n", plan.error().c_str());
     return kExitServerError;

@@ -26,6 +26,9 @@ v1::Port Canonical(const v1::Port& port) {
   v1::Port p = port;
   p.clear_generation();
   if (p.kind() == v1::PORT_KIND_TAP && p.iface().empty()) p.set_iface(p.name());
+  // controld's default VTEP interface name (when it fits 15 characters).
+  if (!p.vtep_ip().empty() && p.vtep_iface().empty() && p.name().size() <= 10)
+    p.set_vtep_iface("vtep-" + p.name());
   if (p.has_tap() && p.tap().ByteSizeLong() == 0) p.clear_tap();
   std::stable_sort(
       p.mutable_trunk()->begin(), p.mutable_trunk()->end(),
@@ -41,16 +44,18 @@ std::map<std::string, const T*> ByName(const std::vector<T>& objects) {
 }
 
 PlanStep Step(PlanStep::Op op, PlanStep::Object object, std::string name, bool replace) {
-  PlanStep s{op, object, std::move(name), replace, {}, {}};
+  PlanStep s{op, object, std::move(name), replace, {}, {}, {}};
   return s;
 }
 
 }  // namespace
 
-Topology CurrentTopology(const v1::ListTenantsReply& tenants, const v1::ListPortsReply& ports) {
+Topology CurrentTopology(const v1::ListTenantsReply& tenants, const v1::ListPortsReply& ports,
+                         const v1::ListVtepsReply& vteps) {
   Topology t;
   t.tenants.assign(tenants.tenants().begin(), tenants.tenants().end());
   for (const auto& view : ports.ports()) t.ports.push_back(view.port());
+  for (const auto& view : vteps.vteps()) t.vteps.push_back(view.vtep());
   return t;
 }
 
@@ -68,7 +73,8 @@ bool SamePort(const v1::Port& d, const v1::Port& c) {
 bool SameDevice(const v1::Port& d, const v1::Port& c) {
   v1::Port a = Canonical(d), b = Canonical(c);
   return a.kind() == b.kind() && a.iface() == b.iface() && a.socket() == b.socket() &&
-         a.devargs() == b.devargs() &&
+         a.devargs() == b.devargs() && a.vtep_ip() == b.vtep_ip() &&
+         a.vtep_iface() == b.vtep_iface() &&
          google::protobuf::util::MessageDifferencer::Equals(a.tap(), b.tap());
 }
 
@@ -157,11 +163,48 @@ Parsed<Plan> ComputePlan(const Topology& desired, const Topology& current, bool 
     (kept_user ? pruned_late : pruned_early).insert(t.name());
   }
 
+  // Remote VTEPs: those of the file that are new, or whose tenant is
+  // replaced (its VTEPs go with it), are created last; those not in the
+  // file (pruned) or of a replaced or pruned tenant are deleted first. A
+  // VTEP kept without --prune must keep its tenant.
+  auto want_vteps = ByName(desired.vteps);
+  auto have_vteps = ByName(current.vteps);
+  for (const auto& v : desired.vteps) {
+    if (!tenant_will_exist(v.tenant()))
+      return R::Error(fmt::format("vtep {} uses tenant '{}', which is neither in the file nor in "
+                                  "controld; add it to the file",
+                                  v.name(), v.tenant()));
+  }
+  std::set<std::string> new_vteps, deleted_vteps, recreated_vteps;
+  for (const auto& v : current.vteps) {
+    const bool tenant_goes = replaced_tenants.count(v.tenant()) != 0 ||
+                             pruned_early.count(v.tenant()) != 0 || pruned_late.count(v.tenant()) != 0;
+    if (want_vteps.count(v.name())) {
+      if (tenant_goes) recreated_vteps.insert(v.name());
+    } else if (prune || tenant_goes) {
+      if (!prune)
+        return R::Error(fmt::format("tenant {} must be replaced, but its remote VTEP {}, which is "
+                                    "not in the file, would go with it; add it to the file or use "
+                                    "--prune",
+                                    v.tenant(), v.remote()));
+      deleted_vteps.insert(v.name());
+    }
+  }
+  for (const auto& v : desired.vteps)
+    if (!have_vteps.count(v.name())) new_vteps.insert(v.name());
+
   auto add = [&](Op op, Obj obj, const std::string& name, bool replace) -> PlanStep& {
     plan.steps.push_back(Step(op, obj, name, replace));
     return plan.steps.back();
   };
-  // 1. delete ports, 2. delete tenants, in controld's order.
+  // 0. delete remote VTEPs, 1. delete ports, 2. delete tenants, in
+  // controld's order.
+  for (const auto& v : current.vteps) {
+    const bool replace = recreated_vteps.count(v.name()) != 0;
+    if (!replace && !deleted_vteps.count(v.name())) continue;
+    add(Op::kDelete, Obj::kVtep, v.name(), replace).vtep = v;
+    if (!replace) ++plan.deleted;
+  }
   for (const auto& p : current.ports) {
     if (pruned_ports.count(p.name())) {
       add(Op::kDelete, Obj::kPort, p.name(), false);
@@ -223,11 +266,23 @@ Parsed<Plan> ComputePlan(const Topology& desired, const Topology& current, bool 
     add(Op::kDelete, Obj::kTenant, t.name(), false);
     ++plan.deleted;
   }
+  // 8. create remote VTEPs, in the file's order.
+  for (const auto& v : desired.vteps) {
+    const bool replace = recreated_vteps.count(v.name()) != 0;
+    if (!replace && !new_vteps.count(v.name())) {
+      ++plan.unchanged;
+      continue;
+    }
+    add(Op::kCreate, Obj::kVtep, v.name(), replace).vtep = v;
+    ++(replace ? plan.replaced : plan.created);
+  }
   return R::Ok(std::move(plan));
 }
 
 std::string StepLine(const PlanStep& step) {
-  const char* what = step.object == PlanStep::Object::kTenant ? "tenant" : "port";
+  const char* what = step.object == PlanStep::Object::kTenant ? "tenant"
+                     : step.object == PlanStep::Object::kPort ? "port"
+                                                               : "vtep";
   if (step.replace) {
     if (step.op == PlanStep::Op::kCreate) return "";
     return fmt::format("~ {} {} (replace)", what, step.name);

@@ -21,6 +21,9 @@
 //   5. update ports
 //   6. create ports (new, or the second half of a replace)
 //   7. delete the pruned tenants that ports updated in 5 used before
+// with remote VTEPs (which have nothing to update: created or deleted)
+// deleted before everything (a tenant with VTEPs cannot be deleted, nor
+// lose its VNI) and created after everything.
 // Deletes follow controld's order (ListTenants/ListPorts), the rest the
 // file's.
 #pragma once
@@ -36,13 +39,14 @@ namespace yardctl {
 
 struct PlanStep {
   enum class Op { kCreate, kDelete, kUpdate };
-  enum class Object { kTenant, kPort };
+  enum class Object { kTenant, kPort, kVtep };
   Op op;
   Object object;
   std::string name;
   bool replace = false;  // this delete/create is half of a replace
   switchyard::v1::Tenant tenant;  // kCreate of a tenant: what to create
   switchyard::v1::Port port;      // kCreate of a port: what to create
+  switchyard::v1::Vtep vtep;      // a vtep's step: which
 };
 
 struct Plan {
@@ -56,12 +60,14 @@ struct Plan {
 
 // Current state as controld lists it.
 Topology CurrentTopology(const switchyard::v1::ListTenantsReply& tenants,
-                         const switchyard::v1::ListPortsReply& ports);
+                         const switchyard::v1::ListPortsReply& ports,
+                         const switchyard::v1::ListVtepsReply& vteps = {});
 
 // True if the current object already is what the file asks for. Ignored:
 // generation; a tenant's id when the file gives none; what controld fills
-// in (a tap port's iface defaults to its name; an empty tap kernel config is
-// none); the order of trunk mappings.
+// in (a tap port's iface defaults to its name, a VTEP interface to
+// "vtep-" + its name; an empty tap kernel config is none); the order of
+// trunk mappings.
 bool SameTenant(const switchyard::v1::Tenant& desired, const switchyard::v1::Tenant& current);
 bool SamePort(const switchyard::v1::Port& desired, const switchyard::v1::Port& current);
 

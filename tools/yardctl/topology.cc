@@ -145,7 +145,7 @@ v1::Port ReadPort(const Reader& r, const YAML::Node& node, const std::string& pa
   for (const auto& [key, value] :
        r.Entries(node, path,
                  {"name", "kind", "iface", "socket", "devargs", "tenant", "vlan", "trunk",
-                  "uplink", "netns", "ip", "mtu"})) {
+                  "uplink", "netns", "ip", "mtu", "vtep_ip", "gateway", "vtep_iface"})) {
     std::string at = path + "." + key;
     if (key == "trunk") {
       a.trunk_map = ReadTrunk(r, value, at);
@@ -173,6 +173,9 @@ v1::Port ReadPort(const Reader& r, const YAML::Node& node, const std::string& pa
       if (key == "vlan") a.vlan = text;
       if (key == "netns") a.netns = text;
       if (key == "mtu") a.mtu = text;
+      if (key == "vtep_ip") a.vtep_ip = text;
+      if (key == "gateway") a.gateway = text;
+      if (key == "vtep_iface") a.vtep_iface = text;
     }
   }
   if (a.name.empty()) Fail(fmt::format("{}.name: required", path));
@@ -182,7 +185,21 @@ v1::Port ReadPort(const Reader& r, const YAML::Node& node, const std::string& pa
   return req.value().port();
 }
 
-// tenants: / ports: — a list of maps; nothing (`ports:`) is an empty list.
+// vteps: {tenant: T, remote: IP}; named as controld names them.
+v1::Vtep ReadVtep(const Reader& r, const YAML::Node& node, const std::string& path) {
+  std::string tenant, remote;
+  for (const auto& [key, value] : r.Entries(node, path, {"tenant", "remote"})) {
+    std::string text = r.Scalar(value, path + "." + key);
+    (key == "tenant" ? tenant : remote) = text;
+  }
+  auto req = BuildCreateVtep(tenant, remote, path);
+  if (!req.ok()) Fail(req.error());
+  v1::Vtep v = req.value().vtep();
+  v.set_name(v.tenant() + "@" + v.remote());
+  return v;
+}
+
+// tenants: / ports: / vteps: — a list of maps; nothing (`ports:`) is an empty list.
 template <class Read, class T>
 void ReadList(const Reader& r, const YAML::Node& node, const std::string& list,
               std::vector<T>& out, Read read) {
@@ -193,8 +210,8 @@ void ReadList(const Reader& r, const YAML::Node& node, const std::string& list,
     T obj = read(r, node[i], At(list, i));
     auto [it, fresh] = index.emplace(obj.name(), i);
     if (!fresh) {
-      Fail(fmt::format("{}.name: '{}' is already defined at {}", At(list, i), obj.name(),
-                       At(list, it->second)));
+      Fail(fmt::format("{}{}: '{}' is already defined at {}", At(list, i),
+                       list == "vteps" ? "" : ".name", obj.name(), At(list, it->second)));
     }
     out.push_back(std::move(obj));
   }
@@ -248,9 +265,10 @@ Parsed<Topology> ParseTopology(std::string_view yaml) {
     if (!root.IsMap()) {
       Fail(fmt::format("expected a map with tenants: and/or ports:, got {}", What(root)));
     }
-    for (const auto& [key, value] : r.Entries(root, "", {"tenants", "ports"})) {
+    for (const auto& [key, value] : r.Entries(root, "", {"tenants", "ports", "vteps"})) {
       if (key == "tenants") ReadList(r, value, key, topo.tenants, ReadTenant);
       if (key == "ports") ReadList(r, value, key, topo.ports, ReadPort);
+      if (key == "vteps") ReadList(r, value, key, topo.vteps, ReadVtep);
     }
   } catch (const TopologyError& e) {
     return R::Error(e.message);

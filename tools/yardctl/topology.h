@@ -21,6 +21,7 @@ namespace yardctl {
 struct Topology {
   std::vector<switchyard::v1::Tenant> tenants;
   std::vector<switchyard::v1::Port> ports;
+  std::vector<switchyard::v1::Vtep> vteps;  // named TENANT@REMOTE
 };
 
 // Parses a whole topology file. A YAML syntax error reads "line L, column C:

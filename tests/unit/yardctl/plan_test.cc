@@ -275,3 +275,95 @@ TEST(CurrentTopology, FromListReplies) {
 
 }  // namespace
 }  // namespace yardctl
+
+namespace yardctl {
+namespace {
+
+v1::Vtep V(const std::string& tenant, const std::string& remote) {
+  v1::Vtep v;
+  v.set_tenant(tenant);
+  v.set_remote(remote);
+  v.set_name(tenant + "@" + remote);
+  return v;
+}
+
+std::vector<std::string> VtepLines(const Plan& plan) {
+  std::vector<std::string> out;
+  for (const auto& s : plan.steps) {
+    std::string line = StepLine(s);
+    out.push_back(line.empty() ? "(create " + s.name + ")" : line);
+  }
+  return out;
+}
+
+TEST(ComputePlan, RemoteVtepsComeAfterTheirTenantAndGoBeforeIt) {
+  v1::Tenant red = T("red");
+  red.set_vni(5001);
+  Topology want;
+  want.tenants = {red};
+  want.vteps = {V("red", "192.0.2.2")};
+  Plan p = MustPlan(want, {}, false);
+  EXPECT_THAT(VtepLines(p), ElementsAre("+ tenant red", "+ vtep red@192.0.2.2"));
+  // Already there: unchanged. Another in controld: kept, or pruned first.
+  Topology have;
+  have.tenants = {Stored(red, 1)};
+  have.vteps = {V("red", "192.0.2.2"), V("red", "192.0.2.3")};
+  p = MustPlan(want, have, false);
+  EXPECT_TRUE(p.empty());
+  EXPECT_EQ(p.unchanged, 2);
+  p = MustPlan(want, have, true);
+  EXPECT_THAT(VtepLines(p), ElementsAre("- vtep red@192.0.2.3"));
+  // The tenant pruned: its VTEPs go before it.
+  p = MustPlan(Topology{}, have, true);
+  EXPECT_THAT(VtepLines(p),
+              ElementsAre("- vtep red@192.0.2.2", "- vtep red@192.0.2.3", "- tenant red"));
+}
+
+TEST(ComputePlan, AReplacedTenantTakesItsVtepsAlong) {
+  v1::Tenant red = T("red", 9);
+  red.set_vni(5001);
+  Topology want;
+  want.tenants = {red};
+  want.vteps = {V("red", "192.0.2.2")};
+  Topology have;
+  have.tenants = {Stored(T("red", 4), 4)};
+  have.tenants[0].set_vni(5001);
+  have.vteps = {V("red", "192.0.2.2")};
+  Plan p = MustPlan(want, have, false);
+  EXPECT_THAT(VtepLines(p), ElementsAre("~ vtep red@192.0.2.2 (replace)", "~ tenant red (replace)",
+                                        "(create red)", "(create red@192.0.2.2)"));
+  // One the file does not have would be lost: refused without --prune.
+  have.vteps.push_back(V("red", "192.0.2.3"));
+  auto refused = ComputePlan(want, have, false);
+  ASSERT_FALSE(refused.ok());
+  EXPECT_THAT(refused.error(), HasSubstr("192.0.2.3"));
+  // A VTEP of a tenant that will not exist.
+  want.vteps.push_back(V("green", "192.0.2.4"));
+  refused = ComputePlan(want, Topology{}, false);
+  ASSERT_FALSE(refused.ok());
+  EXPECT_THAT(refused.error(), HasSubstr("green"));
+}
+
+TEST(ComputePlan, TheVtepAddressIsPartOfTheDevice) {
+  v1::Port up;
+  up.set_name("up0");
+  up.set_kind(v1::PORT_KIND_AF_PACKET);
+  up.set_iface("eth1");
+  up.set_role(v1::PORT_ROLE_UPLINK);
+  up.set_vtep_ip("192.0.2.1/24");
+  Topology have;
+  have.ports = {Stored(up)};
+  have.ports[0].set_vtep_iface("vtep-up0");  // controld's default
+  Topology want;
+  want.ports = {up};
+  EXPECT_TRUE(MustPlan(want, have, false).empty()) << "the interface name defaults as in controld";
+  want.ports[0].set_gateway("192.0.2.254");
+  Plan p = MustPlan(want, have, false);
+  EXPECT_THAT(VtepLines(p), ElementsAre("~ port up0 (in place)"));
+  want.ports[0].set_vtep_ip("192.0.2.9/24");
+  p = MustPlan(want, have, false);
+  EXPECT_THAT(VtepLines(p), ElementsAre("~ port up0 (replace)", "(create up0)"));
+}
+
+}  // namespace
+}  // namespace yardctl

@@ -123,7 +123,7 @@ INSTANTIATE_TEST_SUITE_P(
         Bad{"[], {}\n", "more than one YAML document"},
         Bad{"[a], b\n", "more than one YAML document"},
         Bad{"tenants: [\n", "line 2, column 1: "},
-        Bad{"tenant: []\n", "tenant: unknown key (known: tenants, ports)"},
+        Bad{"tenant: []\n", "tenant: unknown key (known: tenants, ports, vteps)"},
         Bad{"tenants: {name: red}\n", "tenants: expected a list, got a map"},
         Bad{"tenants: [red]\n", "tenants[0]: expected a map, got 'red'"},
         // Keys.
@@ -169,7 +169,35 @@ INSTANTIATE_TEST_SUITE_P(
         Bad{"ports:\n  - {name: a, kind: tap, tenant: r, ip: [[10.0.0.1/24]]}\n",
             "ports[0].ip[0]: expected a single value, got a list"},
         Bad{"ports:\n  - {name: a, kind: tap, tenant: r, mtu: 70000}\n", "ports[0].mtu: "},
-        Bad{"ports:\n  - {name: a, kind: tap, tenant: ''}\n", "ports[0].tenant: empty"}));
+        Bad{"ports:\n  - {name: a, kind: tap, tenant: ''}\n", "ports[0].tenant: empty"},
+        Bad{"ports:\n  - {name: a, kind: null, uplink: true, vtep_ip: 192.0.2.1}\n",
+            "ports[0].vtep_ip: '192.0.2.1' has no prefix length"},
+        Bad{"ports:\n  - {name: a, kind: null, uplink: true, vtep_ip: 192.0.2.1/24, gateway: gw}\n",
+            "ports[0].gateway: 'gw' is not an IPv4 address"},
+        Bad{"vteps:\n  - {tenant: red}\n", "vteps[0].remote: required"},
+        Bad{"vteps:\n  - {remote: 192.0.2.2}\n", "vteps[0].tenant: required"},
+        Bad{"vteps:\n  - {tenant: red, remote: 192.0.2.300}\n", "vteps[0].remote: '192.0.2.300' is not"},
+        Bad{"vteps:\n  - {tenant: red, remote: 192.0.2.2, vni: 5}\n", "vteps[0].vni: unknown key"},
+        Bad{"vteps:\n  - {tenant: red, remote: 192.0.2.2}\n  - {tenant: red, remote: 192.0.2.2}\n",
+            "vteps[1]: 'red@192.0.2.2' is already defined at vteps[0]"}));
+
+TEST(ParseTopology, TheVxlanParts) {
+  auto r = ParseTopology(
+      "tenants:\n  - {name: red, vni: 5001}\n"
+      "ports:\n  - {name: up0, kind: af_packet, iface: eth1, uplink: true, vtep_ip: 192.0.2.1/24,\n"
+      "      gateway: 192.0.2.254, vtep_iface: vx0}\n"
+      "vteps:\n  - {tenant: red, remote: 192.0.2.2}\n  - {tenant: red, remote: 198.51.100.7}\n");
+  ASSERT_TRUE(r.ok()) << r.error();
+  const Topology& t = r.value();
+  ASSERT_EQ(t.ports.size(), 1u);
+  EXPECT_EQ(t.ports[0].vtep_ip(), "192.0.2.1/24");
+  EXPECT_EQ(t.ports[0].gateway(), "192.0.2.254");
+  EXPECT_EQ(t.ports[0].vtep_iface(), "vx0");
+  ASSERT_EQ(t.vteps.size(), 2u);
+  EXPECT_EQ(t.vteps[1].name(), "red@198.51.100.7");
+  EXPECT_EQ(t.vteps[1].tenant(), "red");
+  EXPECT_EQ(t.vteps[1].remote(), "198.51.100.7");
+}
 
 TEST(ParseTopology, UnknownKeyListsTheKnownOnes) {
   auto r = ParseTopology("tenants:\n  - name: red\n    vlna: 5\n");
