@@ -112,14 +112,54 @@ void FloodPacket(WorkerContext& w, const Snapshot& s, Burst& b, uint16_t r, rte_
       }
       DropReason why{};
       [[maybe_unused]] uint16_t sport = 0;
-      [[maybe_unused]] const bool sent =
-          VxlanEncapAndSend(w, s, in_port, tenant, tagged, pkt, slot, &why, &sport);
+      [[maybe_unused]] const bool sent = VxlanEncapAndSend(
+          w, s, in_port, tenant, tagged, pkt, EncapTarget(s, tenant, slot), &why, &sport);
       if constexpr (kTrace)
         trail.text += fmt::format("{}{}", trail.text.empty() ? "" : ", ",
                                   EncapText(s, slot, tenant, sent, why, sport));
     }
   }
   if constexpr (kTrace) b.trace->Add(r, "egress", "flood to " + trail.text);
+}
+
+// A run toward one remote VTEP: the target looked up once, each packet
+// encapsulated and queued on the uplink, the counters added once.
+template <bool kTrace>
+void EncapRun(WorkerContext& w, const Snapshot& s, Burst& b, uint16_t r) {
+  WorkerCounters& c = *w.counters;
+  const uint16_t tenant = b.tenant[r], begin = b.run_start[r], end = b.run_start[r + 1];
+  const EncapTarget t(s, tenant, b.action[r].remote);
+  if (unlikely(t.rv == nullptr)) {
+    if (t.why == DropReason::VXLAN_UNRESOLVED) c.vteps[t.slot].unresolved += end - begin;
+    c.Drop(t.why, b.in_port, tenant, end - begin);
+    rte_pktmbuf_free_bulk(b.pkts + begin, end - begin);
+    if constexpr (kTrace) b.trace->Add(r, "egress", EncapText(s, t.slot, tenant, false, t.why, 0));
+    return;
+  }
+  const bool tagged = b.tagged[r];
+  const uint16_t uplink = s.vxlan.uplink_port;
+  uint32_t sent = 0;
+  uint64_t bytes = 0;
+  for (uint16_t p = begin; p < end; ++p) {
+    rte_mbuf* m = b.pkts[p];
+    DropReason why{};
+    uint16_t sport = 0;
+    if (unlikely(!Encapsulate(m, tagged, t, &why, &sport))) {
+      c.Drop(why, b.in_port, tenant);
+      rte_pktmbuf_free(m);
+      if constexpr (kTrace) b.trace->Add(r, "egress", EncapText(s, t.slot, tenant, false, why, 0));
+      continue;
+    }
+    ++sent;
+    bytes += rte_pktmbuf_pkt_len(m);
+    Enqueue(w, s, uplink, m);
+    if constexpr (kTrace)
+      b.trace->Add(r, "egress", "encapsulated to " + EncapText(s, t.slot, tenant, true, why, sport));
+  }
+  VtepCounters& vc = c.vteps[t.slot];
+  vc.encap_packets += sent;
+  vc.encap_bytes += bytes;
+  c.tenants[tenant].vxlan_encap += sent;
 }
 
 }  // namespace
@@ -149,15 +189,7 @@ void EgressStage(WorkerContext& w, const Snapshot& s, Burst& b) {
           FloodPacket<kTrace>(w, s, b, r, b.pkts[p]);
       } else if (a.verdict == Verdict::kRemote) {
         sync_tx();
-        for (uint16_t p = b.run_start[r]; p < b.run_start[r + 1]; ++p) {
-          DropReason why{};
-          [[maybe_unused]] uint16_t sport = 0;
-          [[maybe_unused]] const bool sent = VxlanEncapAndSend(
-              w, s, b.in_port, b.tenant[r], b.tagged[r], b.pkts[p], a.remote, &why, &sport);
-          if constexpr (kTrace)
-            b.trace->Add(r, "egress", (sent ? "encapsulated to " : "") +
-                                          EncapText(s, a.remote, b.tenant[r], sent, why, sport));
-        }
+        EncapRun<kTrace>(w, s, b, r);
       } else {
         if constexpr (kTrace)
           b.trace->Add(r, "egress",

@@ -230,14 +230,18 @@ yard() { "$YARDCTL" --socket "$CD_SOCK" "$@"; }
 E2E_LCORES=${SWITCHYARD_E2E_LCORES:-0,1}
 E2E_WORKERS=${SWITCHYARD_E2E_WORKERS:-1}
 HOST_NS=${HOST_NS:-}
-_in_host_ns() {
-  if [ -n "$HOST_NS" ]; then ip netns exec "$HOST_NS" "$@"; else "$@"; fi
+# The command prefix that runs a daemon in HOST_NS. `ip netns exec` execs
+# the daemon, so $! of a background start is the daemon's own pid.
+_host_ns_prefix() {
+  _PRE=()
+  [ -z "$HOST_NS" ] || _PRE=(ip netns exec "$HOST_NS")
 }
 start_dataplane() {
   DP_STARTS=$((DP_STARTS + 1))
   DP_LOG=$RUN/dp$DP_STARTS.log
   rm -f "$DP_SOCK"
-  _in_host_ns "$DATAPLANE" --socket "$DP_SOCK" --file-prefix "${DP_PREFIX:-${P}dp}" --no-huge \
+  _host_ns_prefix
+  "${_PRE[@]}" "$DATAPLANE" --socket "$DP_SOCK" --file-prefix "${DP_PREFIX:-${P}dp}" --no-huge \
     --lcores "$E2E_LCORES" --no-pci "$@" >"$DP_LOG" 2>&1 &
   DP_PID=$!
   log "dataplane started (pid $DP_PID, log $DP_LOG)"
@@ -249,7 +253,8 @@ start_dataplane() {
 start_controld() {
   CD_STARTS=$((CD_STARTS + 1))
   CD_LOG=$RUN/cd$CD_STARTS.log
-  _in_host_ns "$CONTROLD" --socket "$CD_SOCK" --dataplane "$DP_SOCK" --db "$DB" \
+  _host_ns_prefix
+  "${_PRE[@]}" "$CONTROLD" --socket "$CD_SOCK" --dataplane "$DP_SOCK" --db "$DB" \
     --vhost-dir "$RUN" --pcap-dir "$RUN" "$@" >"$CD_LOG" 2>&1 &
   CD_PID=$!
   log "controld started (pid $CD_PID, log $CD_LOG)"

@@ -243,6 +243,9 @@ class OpenRun:
             with concurrent.futures.ThreadPoolExecutor(8) as ex:
                 list(ex.map(lambda t: sy.yard("tenant", "add", t[0], *t[1]),
                             self.setup["tenants"]))
+            vx = self.setup.get("vxlan")
+            for tenant, remote in (vx or {}).get("remotes", []):
+                sy.yard("vtep", "add", "--tenant", tenant, "--remote", remote)
             for i, role in enumerate(self.setup.get("sinks", [])):
                 sy.yard("port", "add", f"sink{i}", "--kind", "null", "--devargs", "no-rx=1", *role)
             sy.yard("port", "add", "out", "--kind", "pcap", "--devargs",
@@ -258,6 +261,18 @@ class OpenRun:
                     raise BenchError(f"{self.name}: learned {learned} of {want} MACs")
                 time.sleep(0.2)
             res["learn_seconds"] = round(time.time() - t0, 2)
+            if vx and vx.get("next_hop"):
+                # The remote's next hop, as the kernel would have resolved it.
+                for remote in {r for _, r in vx["remotes"]}:
+                    subprocess.run(["ip", "neigh", "replace", remote, "lladdr",
+                                    mac_str(vx["next_hop"]), "dev", f"vtep-{vx['port']}",
+                                    "nud", "permanent"], check=True)
+                t0 = time.time()
+                while not all(v.get("next_hop", {}).get("mac")
+                              for v in sy.yard("vtep", "list", json_out=True).get("vteps", [])):
+                    if time.time() - t0 > 10:
+                        raise BenchError(f"{self.name}: remote VTEPs not resolved")
+                    time.sleep(0.1)
             for k, (st, path) in enumerate(zip(self.streams, self.stream_pcaps)):
                 sy.yard("port", "add", "in" if len(self.streams) == 1 else f"in{k}",
                         "--kind", "pcap", "--devargs", f"rx_pcap={path},infinite_rx=1",
@@ -278,6 +293,7 @@ class OpenRun:
                 "workers": per_worker(s0, s1),
                 "unicast": tenant_delta(s0, s1, "unicast"),
                 "flooded": tenant_delta(s0, s1, "flooded"),
+                "vxlan_encap": tenant_delta(s0, s1, "vxlan_encap"),
                 "drops": drops_delta(s0, s1),
                 "macs": sum(n(t.get("macs")) for t in s1.get("tenants", [])),
                 "tsc_hz": n(s1.get("tsc_hz")),
@@ -293,6 +309,8 @@ class OpenRun:
         other = sum(v for k, v in r["drops"].items())
         if exp == "unicast" and r["unicast"] < 0.99 * pk:
             return f"expected unicast: unicast {r['unicast']}, flooded {r['flooded']}, drops {r['drops']}"
+        if exp == "encap" and r["vxlan_encap"] < 0.99 * pk:
+            return f"expected encap: vxlan_encap {r['vxlan_encap']}, drops {r['drops']}"
         if exp == "flood" and r["flooded"] < 0.99 * pk:
             return f"expected flood: flooded {r['flooded']}, drops {r['drops']}"
         if exp == "drop" and other < 0.99 * pk:

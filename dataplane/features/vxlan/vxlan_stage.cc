@@ -90,6 +90,10 @@ void FromUnderlay(WorkerContext& w, const Snapshot& s, Burst& b) {
     (void)what;
   };
 
+  // The previous packet's (source, VNI) and what they gave: a burst from
+  // the underlay is mostly one remote's traffic in one VNI.
+  uint32_t last_ip = 0, last_vni = ~0u;
+  uint16_t last_tenant = kNoTenant, last_slot = kNoRemote;
   for (uint16_t r = 0; r < b.runs; ++r) {
     // Decided already (malformed), or tagged: the VLAN tenants the uplink
     // also carries.
@@ -117,53 +121,54 @@ void FromUnderlay(WorkerContext& w, const Snapshot& s, Burst& b) {
         drop(m, o.drop, kNoTenant, "outer headers");
         continue;
       }
-      const uint16_t tenant = vx.tenant_by_vni.Find(o.vni);
-      if (tenant == U32Map::kEmpty || s.Tenant(tenant) == nullptr) {
-        if constexpr (kTrace)
-          drop(m, DropReason::VXLAN_UNKNOWN_VNI, kNoTenant, fmt::format("VNI {}", o.vni));
-        else
-          drop(m, DropReason::VXLAN_UNKNOWN_VNI, kNoTenant, {});
-        continue;
+      if (o.src_ip != last_ip || o.vni != last_vni) {
+        const uint16_t tenant = vx.tenant_by_vni.Find(o.vni);
+        if (tenant == U32Map::kEmpty || s.Tenant(tenant) == nullptr) {
+          if constexpr (kTrace)
+            drop(m, DropReason::VXLAN_UNKNOWN_VNI, kNoTenant, fmt::format("VNI {}", o.vni));
+          else
+            drop(m, DropReason::VXLAN_UNKNOWN_VNI, kNoTenant, {});
+          continue;
+        }
+        const uint16_t slot = vx.remote_by_ip.Find(o.src_ip);
+        if (slot == U32Map::kEmpty || !vx.remotes[slot].Serves(tenant)) {
+          if constexpr (kTrace)
+            drop(m, DropReason::VXLAN_UNKNOWN_SOURCE, tenant,
+                 fmt::format("{} is not a remote VTEP of tenant {}", FormatIp(o.src_ip),
+                             s.TenantName(tenant)));
+          else
+            drop(m, DropReason::VXLAN_UNKNOWN_SOURCE, tenant, {});
+          continue;
+        }
+        last_ip = o.src_ip;
+        last_vni = o.vni;
+        last_tenant = tenant;
+        last_slot = slot;
       }
-      const uint16_t slot = vx.remote_by_ip.Find(o.src_ip);
-      if (slot == U32Map::kEmpty || !vx.remotes[slot].Serves(tenant)) {
-        if constexpr (kTrace)
-          drop(m, DropReason::VXLAN_UNKNOWN_SOURCE, tenant,
-               fmt::format("{} is not a remote VTEP of tenant {}", FormatIp(o.src_ip),
-                           s.TenantName(tenant)));
-        else
-          drop(m, DropReason::VXLAN_UNKNOWN_SOURCE, tenant, {});
-        continue;
-      }
+      const uint16_t tenant = last_tenant, slot = last_slot;
       // The inner frame: padding after the outer packet cut, the outer
       // headers removed, the outer frame's RX offload flags forgotten.
       const uint32_t pad = pkt_len - kVxlanEncapLen - o.inner_len;
-      if (pad != 0) rte_pktmbuf_trim(m, static_cast<uint16_t>(pad));
+      if (unlikely(pad != 0)) rte_pktmbuf_trim(m, static_cast<uint16_t>(pad));
       rte_pktmbuf_adj(m, static_cast<uint16_t>(kVxlanEncapLen));
       m->ol_flags = 0;
       m->packet_type = 0;
       const uint8_t* inner = rte_pktmbuf_mtod(m, const uint8_t*);
       const uint16_t inner_seg = rte_pktmbuf_data_len(m);
+      // A packet with the open run's remote, tenant and inner header
+      // parses as its leader did: it joins the run.
+      if (!kTrace && open == Open::kDecap && inner_seg >= kRunHeader &&
+          out.from_remote[out.runs - 1] == slot && out.tenant[out.runs - 1] == tenant &&
+          Header18::Load(inner) == lead) {
+        extend(m);
+        continue;
+      }
       const ParseResult ip = ParseEthernet(inner, inner_seg);
       if (unlikely(ip.drop.has_value() || ip.l2.tagged)) {
         const DropReason why = !ip.drop                        ? DropReason::VXLAN_INNER_TAGGED
                                : *ip.drop == DropReason::RUNT ? DropReason::VXLAN_TRUNCATED
                                                               : *ip.drop;
         drop(m, why, tenant, "inner frame");
-        continue;
-      }
-      const uint32_t len = rte_pktmbuf_pkt_len(m);
-      VtepCounters& vc = c.vteps[slot];
-      vc.decap_packets++;
-      vc.decap_bytes += len;
-      TenantCounters& tc = c.tenants[tenant];
-      tc.vxlan_decap++;
-      tc.rx_packets++;
-      tc.rx_bytes += len;
-      if (!kTrace && open == Open::kDecap && inner_seg >= kRunHeader &&
-          out.from_remote[out.runs - 1] == slot && out.tenant[out.runs - 1] == tenant &&
-          Header18::Load(inner) == lead) {
-        extend(m);
         continue;
       }
       const uint16_t nr = add(m);
@@ -183,8 +188,22 @@ void FromUnderlay(WorkerContext& w, const Snapshot& s, Burst& b) {
                                  "ethertype 0x{:04x}, {} bytes",
                                  FormatIp(o.src_ip), o.vni, s.TenantName(tenant),
                                  FormatMac(ip.l2.src), FormatMac(ip.l2.dst), ip.l2.ethertype,
-                                 len));
+                                 rte_pktmbuf_pkt_len(m)));
     }
+  }
+  // Counted per run: the remote's and the tenant's (classification, which
+  // counts the tenant's RX otherwise, skips these runs).
+  for (uint16_t nr = 0; nr < out.runs; ++nr) {
+    const uint16_t slot = out.from_remote[nr];
+    if (slot == kNoRemote || out.Decided(nr)) continue;
+    const uint16_t n = out.RunLength(nr);
+    VtepCounters& vc = c.vteps[slot];
+    vc.decap_packets += n;
+    vc.decap_bytes += out.bytes[nr];
+    TenantCounters& tc = c.tenants[out.tenant[nr]];
+    tc.vxlan_decap += n;
+    tc.rx_packets += n;
+    tc.rx_bytes += out.bytes[nr];
   }
   b = out;
 }

@@ -46,6 +46,25 @@ def frame(dst, src, vlan=None, size=64):
     return head + body
 
 
+def _csum(b):
+    s = sum(struct.unpack("!%dH" % (len(b) // 2), b))
+    while s >> 16:
+        s = (s & 0xFFFF) + (s >> 16)
+    return (~s) & 0xFFFF
+
+
+def vxlan(inner, vni, src_ip, dst_ip, dst_mac, src_mac, sport=49152):
+    """`inner` in VXLAN over IPv4/UDP 4789 from src_ip to dst_ip (dotted
+    strings), outer IPv4 checksum correct."""
+    ip_b = lambda s: bytes(int(x) for x in s.split("."))
+    payload = struct.pack("!BBHI", 0x08, 0, 0, vni << 8) + inner
+    udp = struct.pack("!HHHH", sport, 4789, 8 + len(payload), 0) + payload
+    hdr = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + len(udp), 0, 0x4000, 64, 17, 0,
+                      ip_b(src_ip), ip_b(dst_ip))
+    hdr = hdr[:10] + struct.pack("!H", _csum(hdr)) + hdr[12:]
+    return mac_bytes(dst_mac) + mac_bytes(src_mac) + b"\x08\x00" + hdr + udp
+
+
 def write_pcap(path, frames):
     """Write frames (an iterable of bytes) to a classic libpcap file."""
     tmp = path + ".tmp"

@@ -16,13 +16,16 @@ variable) returning the topology and the traffic:
   stream   port "in": its role and the frames replayed forever from memory
            (net_pcap infinite_rx=1)
   learned  MAC entries to wait for before measuring
-  expect   what the stream must turn into: unicast | flood | drop
+  expect   what the stream must turn into: unicast | flood | drop | encap
+  vxlan    (VXLAN rows) the tenants' remote VTEPs [(tenant, address)],
+           added before the ports, and the remote's next-hop MAC, set as
+           a permanent neighbour on the VTEP interface of `port`
 
 A scenario whose feature does not exist yet has `todo` instead: it is
 listed in the tables as not measured, never faked.
 """
 
-from .pcap import frame
+from .pcap import frame, vxlan
 
 # Generator port MACs (testpmd net_virtio_user0/1) in the vhost loop.
 GEN_MAC0 = 0x02000000000A
@@ -160,6 +163,41 @@ def drop_same_port(_=None):
         learned=1, expect="drop")
 
 
+# The VXLAN rows: local VTEP on the uplink, one remote VTEP; the remote VM's
+# MAC is DST (learned behind it from a decapsulated warm frame).
+VTEP_LOCAL = "192.0.2.1/24"
+VTEP_REMOTE = "192.0.2.2"
+REMOTE_NEXT_HOP = 0x02CC00000002
+UPLINK = ["--uplink", "--vtep-ip", VTEP_LOCAL]
+
+
+def _from_remote(inner):
+    return vxlan(inner, 5001, VTEP_REMOTE, VTEP_LOCAL.split("/")[0], 0x02DD00000001,
+                 REMOTE_NEXT_HOP)
+
+
+def vxlan_encap(_=None):
+    """Access port -> a MAC behind the remote VTEP: every packet is
+    encapsulated (template copy, lengths, checksum, flow-hash source port)."""
+    return dict(
+        tenants=[("red", ["--vni", "5001"])],
+        vxlan=dict(remotes=[("red", VTEP_REMOTE)], port="out", next_hop=REMOTE_NEXT_HOP),
+        warm=dict(role=UPLINK, frames=[_from_remote(frame(SRC, DST))]),
+        stream=dict(role=["--tenant", "red"], frames=[frame(DST, SRC)] * 64),
+        learned=1, expect="encap")
+
+
+def vxlan_decap(_=None):
+    """VXLAN from the remote VTEP on the uplink -> a local access port:
+    every packet's outer headers are checked and removed."""
+    return dict(
+        tenants=[("red", ["--vni", "5001"])],
+        vxlan=dict(remotes=[("red", VTEP_REMOTE)], port="in"),
+        warm=dict(role=["--tenant", "red"], frames=[frame(SRC, DST)]),
+        stream=dict(role=UPLINK, frames=[_from_remote(frame(DST, SRC))] * 64),
+        learned=1, expect="unicast")
+
+
 def two_workers(n=1000):
     """Two stream ports (one per worker: each port's RX queue goes to the
     least-loaded worker), each a different source to n shared destinations:
@@ -183,8 +221,10 @@ OPEN = {
                     fn=lambda _: flood(3)),
     "drop-vlan": dict(desc="drop: VLAN not allowed on the trunk", fn=drop_vlan),
     "drop-same-port": dict(desc="drop: destination on the ingress port", fn=drop_same_port),
-    "vxlan-encap": dict(desc="VXLAN encap", todo="VXLAN is not built yet"),
-    "vxlan-decap": dict(desc="VXLAN decap", todo="VXLAN is not built yet"),
+    "vxlan-encap": dict(desc="VXLAN: access -> remote VTEP, every packet encapsulated",
+                        fn=vxlan_encap),
+    "vxlan-decap": dict(desc="VXLAN: remote VTEP -> access, every packet decapsulated",
+                        fn=vxlan_decap),
     "meter": dict(desc="per-port meter, conforming traffic", todo="meters are not built yet"),
     "rules-10k": dict(desc="10,000 flow rules", todo="flow rules are not built yet"),
 }
