@@ -49,7 +49,7 @@ sys.path.insert(0, HERE)
 
 from sybench import scenarios as S  # noqa: E402
 from sybench.pcap import mac_str, write_pcap  # noqa: E402
-from sybench.procs import (BenchError, Switchyard, Testpmd, ensure_hugepages,  # noqa: E402
+from sybench.procs import (BenchError, PeerGen, Switchyard, Testpmd, ensure_hugepages,  # noqa: E402
                            foreign_cpu_seconds, hugepages_free, pin_self, wait_cpus_idle,
                            wait_machine_quiet)
 
@@ -207,6 +207,21 @@ def drops_delta(s0, s1):
 
 # --- open loop -------------------------------------------------------------------
 
+def set_next_hops(sy, vx):
+    """The remote VTEPs' next hop, as the kernel would have resolved it: a
+    permanent neighbour on the VTEP interface; waits until controld has
+    pushed it."""
+    for remote in {r for _, r in vx["remotes"]}:
+        subprocess.run(["ip", "neigh", "replace", remote, "lladdr", mac_str(vx["next_hop"]),
+                        "dev", f"vtep-{vx['port']}", "nud", "permanent"], check=True)
+    t0 = time.time()
+    while not all(v.get("next_hop", {}).get("mac")
+                  for v in sy.yard("vtep", "list", json_out=True).get("vteps", [])):
+        if time.time() - t0 > 10:
+            raise BenchError("remote VTEPs not resolved")
+        time.sleep(0.1)
+
+
 class OpenRun:
     """One open-loop configuration: pcaps written once, then measured on
     Switchyard and (optionally) on the bare forwarder."""
@@ -262,17 +277,7 @@ class OpenRun:
                 time.sleep(0.2)
             res["learn_seconds"] = round(time.time() - t0, 2)
             if vx and vx.get("next_hop"):
-                # The remote's next hop, as the kernel would have resolved it.
-                for remote in {r for _, r in vx["remotes"]}:
-                    subprocess.run(["ip", "neigh", "replace", remote, "lladdr",
-                                    mac_str(vx["next_hop"]), "dev", f"vtep-{vx['port']}",
-                                    "nud", "permanent"], check=True)
-                t0 = time.time()
-                while not all(v.get("next_hop", {}).get("mac")
-                              for v in sy.yard("vtep", "list", json_out=True).get("vteps", [])):
-                    if time.time() - t0 > 10:
-                        raise BenchError(f"{self.name}: remote VTEPs not resolved")
-                    time.sleep(0.1)
+                set_next_hops(sy, vx)
             for k, (st, path) in enumerate(zip(self.streams, self.stream_pcaps)):
                 sy.yard("port", "add", "in" if len(self.streams) == 1 else f"in{k}",
                         "--kind", "pcap", "--devargs", f"rx_pcap={path},infinite_rx=1",
@@ -496,11 +501,16 @@ def plot(json_path):
 
 # --- vhost-user loop -----------------------------------------------------------------
 
-def vhost_generator(run_dir, sock_a, sock_b, profile, tag):
+def vhost_generator(run_dir, sock_a, sock_b, profile, tag, build=None):
     eal = ["--lcores", "0@0,1@0", "--in-memory", "--single-file-segments", "--no-pci",
            "--file-prefix", f"sygen{os.getpid()}{tag}", "--log-level", "*:warning",
            f"--vdev=net_virtio_user0,path={sock_a},mac={mac_str(S.GEN_MAC0)}",
            f"--vdev=net_virtio_user1,path={sock_b},mac={mac_str(S.GEN_MAC1)}"]
+    if S.GEN[profile].get("peer"):
+        exe = os.path.join(build, "tools", "bench", "vxlan_peer")
+        if not os.access(exe, os.X_OK):
+            raise BenchError(f"{exe} not built")
+        return PeerGen(exe, eal, os.path.join(run_dir, f"gen-{tag}.log"), log=log)
     app = ["--forward-mode=macswap", "--port-topology=loop",
            f"--eth-peer=0,{mac_str(S.GEN_MAC1)}", f"--eth-peer=1,{mac_str(S.GEN_MAC0)}",
            "--nb-cores=1", "--no-lsc-interrupt"]
@@ -544,11 +554,16 @@ def loop_once(args, switch, scenario, profile, run_dir, tag):
             sy.start(huge=args.huge)
             for t, targs in sc["tenants"]:
                 sy.yard("tenant", "add", t, *targs)
+            vx = sc.get("vxlan")
+            for tenant, remote in (vx or {}).get("remotes", []):
+                sy.yard("vtep", "add", "--tenant", tenant, "--remote", remote)
             sy.yard("port", "add", "A", "--kind", "vhost-server", "--socket", sock_a, *sc["port_a"])
             sy.yard("port", "add", "B", "--kind", "vhost-server", "--socket", sock_b, *sc["port_b"])
+            if vx:
+                set_next_hops(sy, vx)
         wait_file(sock_a)
         wait_file(sock_b)
-        gen = vhost_generator(run_dir, sock_a, sock_b, profile, tag)
+        gen = vhost_generator(run_dir, sock_a, sock_b, profile, tag, args.build)
         bursts = args.bursts or S.GEN[profile]["bursts"]
         res["bursts"] = bursts
         gen.cmd(f"start tx_first {bursts}")
@@ -578,9 +593,12 @@ def loop_once(args, switch, scenario, profile, run_dir, tag):
                         "cycles_per_packet": cyc / pk if pk else None,
                         "polls": polls, "empty_polls": polls - busy_polls,
                         "unicast": tenant_delta(s0, s1, "unicast"),
+                        "vxlan_encap": tenant_delta(s0, s1, "vxlan_encap"),
                         "flooded": tenant_delta(s0, s1, "flooded"),
                         "drops": drops_delta(s0, s1)})
             bad = res["flooded"] + sum(res["drops"].values())
+            # Known unicast both ways; toward a remote VTEP that is an encap.
+            res["unicast"] += res["vxlan_encap"]
             res["check"] = "ok" if pk and res["unicast"] >= 0.99 * pk else \
                 f"not unicast: unicast {res['unicast']} of {pk}, flooded {res['flooded']}, drops {res['drops']}"
             if bad and res["check"] == "ok":

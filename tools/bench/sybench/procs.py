@@ -446,3 +446,59 @@ class Testpmd:
     @property
     def pid(self):
         return self.proc.pid
+
+
+class PeerGen:
+    """tools/bench/vxlan_peer as the loop's generator, with the interface of
+    Testpmd the loop uses: cmd("start tx_first N"), port_stats(), close()."""
+
+    def __init__(self, exe, eal_args, log_path, log=print):
+        self.log = log
+        self.log_path = log_path
+        self.stats_path = log_path + ".stats"
+        if os.path.exists(self.stats_path):
+            os.unlink(self.stats_path)
+        cmd = [exe] + list(eal_args) + ["--", "--stats", self.stats_path]
+        self.logf = open(log_path, "w")
+        self.logf.write(" ".join(cmd) + "\n")
+        self.logf.flush()
+        self.proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=self.logf,
+                                     stderr=subprocess.STDOUT, bufsize=0)
+        t0 = time.time()
+        while not os.path.exists(self.stats_path):
+            if self.proc.poll() is not None:
+                raise BenchError(f"vxlan_peer exited ({self.proc.returncode}):\n" + _tail(log_path))
+            if time.time() - t0 > 60:
+                raise BenchError("vxlan_peer: no statistics after 60 s:\n" + _tail(log_path))
+            time.sleep(0.05)
+
+    def cmd(self, line, **_):
+        m = re.match(r"start tx_first (\d+)", line)
+        if m:
+            self.proc.stdin.write(f"start {m.group(1)}\n".encode())
+            self.proc.stdin.flush()
+        return ""
+
+    def port_stats(self):
+        with open(self.stats_path) as f:
+            st = json.load(f)
+        res = {p: {"rx_packets": st["rx"][p], "tx_packets": st["rx"][p], "rx_pps": st["pps"][p],
+                   "tx_pps": st["pps"][p]} for p in (0, 1)}
+        res["_t"] = time.monotonic()
+        return res
+
+    def close(self):
+        if self.proc.poll() is None:
+            try:
+                self.proc.stdin.write(b"quit\n")
+                self.proc.stdin.flush()
+                self.proc.wait(timeout=10)
+            except (BrokenPipeError, subprocess.TimeoutExpired, OSError):
+                pass
+        _kill(self.proc, signal.SIGINT)
+        _kill(self.proc, signal.SIGKILL)
+        self.logf.close()
+
+    @property
+    def pid(self):
+        return self.proc.pid

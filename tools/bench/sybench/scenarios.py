@@ -48,9 +48,15 @@ GEN_MAC1 = 0x02000000000B
 # "vlan-b": the seeds port 1 sends are untagged and die on the trunk B
 # (untagged_on_trunk, before the measured window); port 0's seeds alone
 # still fill the rings.
+# "vxlan-peer": tools/bench/vxlan_peer instead of testpmd, the same loop
+# and, on a VXLAN frame, the remote VTEP's answer (outer MACs and addresses
+# swapped, UDP 4789 kept, inner MACs swapped): the switch encapsulates A ->
+# B and decapsulates B -> A. Port 0 seeds (port 1 faces the underlay); the
+# bare forwarder is measured with this generator too.
 GEN = {
     "plain": dict(cmds=[], bursts=64),
     "vlan-b": dict(cmds=[], bursts=64),
+    "vxlan-peer": dict(cmds=[], bursts=64, peer=True),
 }
 
 LOOP = {
@@ -68,8 +74,12 @@ LOOP = {
         desc="10,000 flow rules installed, L2 unicast", target=0.85,
         todo="flow rules are not built yet (fill in with the rules feature)"),
     "vxlan": dict(
-        desc="VXLAN encap A -> uplink, decap uplink -> B", target=0.60,
-        todo="VXLAN is not built yet (fill in with the VXLAN feature)"),
+        desc="VXLAN: access A -> encap -> VTEP uplink B -> (the peer answers as the remote "
+             "VTEP) -> decap -> A",
+        target=0.75, gen="vxlan-peer",
+        tenants=[("red", ["--vni", "5001"])],
+        port_a=["--tenant", "red"], port_b=["--uplink", "--vtep-ip", "192.0.2.1/24"],
+        vxlan=dict(remotes=[("red", "192.0.2.2")], port="B", next_hop=GEN_MAC1)),
 }
 
 # --- open loop ----------------------------------------------------------------
