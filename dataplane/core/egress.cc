@@ -8,6 +8,7 @@
 #include "core/tx.h"
 #include "features/vlan/vlan_stage.h"
 #include "features/vxlan/vxlan_encap.h"
+#include "features/vxlan/vxlan_stage.h"
 
 namespace switchyard {
 
@@ -64,7 +65,7 @@ void FloodPacket(WorkerContext& w, const Snapshot& s, Burst& b, uint16_t r, rte_
   const bool tagged = b.tagged[r];
   const auto& ports = s.tenants[tenant].flood_ports;
   const std::vector<uint16_t>* remotes =
-      b.FromRemote(r) == kNoRemote ? s.vxlan.Remotes(tenant) : nullptr;
+      VxlanFloodsToRemotes(s, b) ? s.vxlan.Remotes(tenant) : nullptr;
   uint32_t left = remotes != nullptr ? static_cast<uint32_t>(remotes->size()) : 0;
   for (uint16_t p : ports) left += p != in_port;
   // The L2 stage decides flood_no_ports under the same snapshot, so this is

@@ -4,6 +4,7 @@
 
 #include "core/trace.h"
 #include "features/l2/mac_table.h"
+#include "features/vxlan/vxlan_stage.h"
 
 namespace switchyard {
 
@@ -177,9 +178,10 @@ void L2Stage(WorkerContext& w, const Snapshot& s, Burst& b, uint64_t now_ms) {
     const MacDest here = Here(b, r);
     if (MacIsGroup(b.dst[r]) || !l.DstHit(i)) {
       const auto& flood = s.tenants[tenant].flood_ports;
-      // Remote VTEPs get a copy unless it came from one (split horizon).
+      // Remote VTEPs get a copy unless it came from the underlay (split
+      // horizon; see VxlanFloodsToRemotes).
       const bool others = flood.size() > 1 || (flood.size() == 1 && flood[0] != in_port) ||
-                          (!IsRemoteDest(here) && s.vxlan.Remotes(tenant) != nullptr);
+                          (VxlanFloodsToRemotes(s, b) && s.vxlan.Remotes(tenant) != nullptr);
       if (unlikely(!others)) {
         b.Drop(r, DropReason::FLOOD_NO_PORTS);
       } else {
@@ -193,13 +195,15 @@ void L2Stage(WorkerContext& w, const Snapshot& s, Burst& b, uint64_t now_ms) {
       continue;
     }
     const MacDest dest = ValueDest(l.DstValue(i));
-    if (unlikely(dest == here)) {
+    // Never back where it came from: the remote VTEP, or the port (a
+    // decapsulated frame does not leave by the uplink it arrived on either).
+    if (unlikely(dest == here || dest == in_port)) {
       b.Drop(r, DropReason::SAME_PORT);
       if constexpr (kTrace)
         b.trace->Add(r, "l2", fmt::format("destination {} is {} {}", FormatMac(b.dst[r]),
-                                          IsRemoteDest(here) ? "behind the VTEP it came from,"
-                                                             : "on the ingress port",
-                                          DestName(s, here)));
+                                          dest == in_port ? "on the ingress port"
+                                                          : "behind the VTEP it came from,",
+                                          DestName(s, dest)));
       continue;
     }
     if (IsRemoteDest(dest)) {
@@ -207,6 +211,15 @@ void L2Stage(WorkerContext& w, const Snapshot& s, Burst& b, uint64_t now_ms) {
       // and never relayed from one VTEP to another (split horizon).
       const RemoteVtep* rv = s.vxlan.Remote(RemoteSlot(dest));
       const bool from_remote = IsRemoteDest(here);
+      if (unlikely(!from_remote && in_port == s.vxlan.uplink_port && s.vxlan.enabled)) {
+        // Tagged in on the uplink, to go back out of it encapsulated: the
+        // uplink never gets back what arrived on it.
+        b.Drop(r, DropReason::SAME_PORT);
+        if constexpr (kTrace)
+          b.trace->Add(r, "l2", fmt::format("destination {} behind {}, out of the uplink it came "
+                                            "in on", FormatMac(b.dst[r]), DestName(s, dest)));
+        continue;
+      }
       if (unlikely(from_remote || rv == nullptr || !rv->Serves(tenant))) {
         b.Drop(r, from_remote ? DropReason::VXLAN_REMOTE_TO_REMOTE : DropReason::STALE_MAC);
         if constexpr (kTrace)

@@ -111,8 +111,22 @@ void FromUnderlay(WorkerContext& w, const Snapshot& s, Burst& b) {
       const bool csum_good =
           (m->ol_flags & RTE_MBUF_F_RX_IP_CKSUM_MASK) == RTE_MBUF_F_RX_IP_CKSUM_GOOD;
       const uint32_t pkt_len = rte_pktmbuf_pkt_len(m);
-      const OuterResult o = ClassifyOuter(rte_pktmbuf_mtod(m, const uint8_t*),
-                                          rte_pktmbuf_data_len(m), pkt_len, vx.local_ip, csum_good);
+      OuterResult o;
+      if (likely(rte_pktmbuf_data_len(m) >= kVxlanEncapLen + kEthHeaderLen || m->next == nullptr)) {
+        o = ClassifyOuter(rte_pktmbuf_mtod(m, const uint8_t*), rte_pktmbuf_data_len(m), pkt_len,
+                          vx.local_ip, csum_good);
+      } else {
+        // A chain whose first segment is short: classified from a copy of
+        // its first bytes; VXLAN then cannot be decapsulated in place.
+        uint8_t head[kVxlanEncapLen + kEthHeaderLen];
+        const uint32_t n = std::min<uint32_t>(pkt_len, sizeof(head));
+        const auto* p = static_cast<const uint8_t*>(rte_pktmbuf_read(m, 0, n, head));
+        o = ClassifyOuter(p, n, pkt_len, vx.local_ip, csum_good);
+        if (o.kind == OuterKind::kVxlan) {
+          o.kind = OuterKind::kDrop;
+          o.drop = DropReason::VXLAN_TRUNCATED;
+        }
+      }
       if (o.kind == OuterKind::kNotVxlan) {
         to_kernel(r, m);
         continue;

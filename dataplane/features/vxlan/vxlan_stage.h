@@ -25,6 +25,14 @@ inline void VxlanStage(WorkerContext& w, const Snapshot& s, Burst& b) {
   VxlanUnderlay<kTrace>(w, s, b);
 }
 
+// Whether a flood of run r goes to the tenant's remote VTEPs too: not if
+// it came in on the VTEP uplink, decapsulated (split horizon) or tagged
+// (the uplink never gets back what arrived on it: a tenant with a VLAN on
+// the uplink and a VNI is not bridged from one to the other).
+inline bool VxlanFloodsToRemotes(const Snapshot& s, const Burst& b) {
+  return !(s.vxlan.enabled && b.in_port == s.vxlan.uplink_port);
+}
+
 extern template void VxlanUnderlay<false>(WorkerContext&, const Snapshot&, Burst&);
 extern template void VxlanUnderlay<true>(WorkerContext&, const Snapshot&, Burst&);
 

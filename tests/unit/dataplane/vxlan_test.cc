@@ -562,6 +562,35 @@ TEST_F(VxlanPipelineTest, TheTracerShowsDecapAndEncap) {
   EXPECT_THAT(t, HasSubstr("VTEP 192.0.2.3: drop: vxlan_unresolved (unresolved: no ARP reply)"));
 }
 
+// A tenant with a VLAN on the uplink and a VNI: what arrives on the
+// uplink, tagged or encapsulated, never leaves by it again (no VLAN-VXLAN
+// bridging there).
+TEST_F(VxlanPipelineTest, TheUplinkNeverGetsBackWhatArrivedOnIt) {
+  tenants_["red"].set_vlan(501);
+  Rebuild();
+  // Tagged 501 from the uplink: to p0, not encapsulated back out.
+  std::vector<uint8_t> tagged = Inner(kBroadcast, kMacC, 68, 1000, 0);
+  tagged[14] = 0x01, tagged[15] = 0xf5;  // VLAN 501
+  Send(1, {Mbuf(tagged)});
+  auto p0 = Out(0);
+  EXPECT_EQ(p0.size(), 1u);
+  EXPECT_TRUE(Out(1).empty());
+  Free(p0);
+  // C is now learned on the uplink (VLAN 501): a decapsulated frame to C is
+  // not sent back out of the uplink tagged.
+  Send(1, {Mbuf(Vxlan(Inner(kMacC, kMacB)))});
+  EXPECT_TRUE(Out(1).empty());
+  EXPECT_EQ(Drops(DropReason::SAME_PORT), 1u);
+  // And B (behind .2) from the uplink's VLAN: not encapsulated back out.
+  Send(1, {Mbuf([&] {
+         auto f = Inner(kMacB, kMacC, 68, 1000, 0);
+         f[14] = 0x01, f[15] = 0xf5;
+         return f;
+       }())});
+  EXPECT_TRUE(Out(1).empty());
+  EXPECT_EQ(Drops(DropReason::SAME_PORT), 2u);
+}
+
 TEST_F(VxlanPipelineTest, WithoutTheKernelInterfaceNoTenantIsCarried) {
   vx_.underlay.kernel_present = false;
   std::vector<std::string> problems;
