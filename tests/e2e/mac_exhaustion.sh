@@ -1,14 +1,15 @@
 #!/usr/bin/env bash
 # One tenant cannot fill the MAC table for the others. The dataplane's table
 # holds 16,384 entries; tenant blue keeps its default 4,096 reserved, so red
-# may reserve at most 12,288. Red's pcap port then replays 60,000 distinct
-# source MACs as fast as the worker reads them while blue's hosts ping:
-# red stops at its limit (counted as learn_limit, never as table full) and
-# blue keeps learning and forwarding unicast.
+# may reserve at most 12,288. Red's pcap port then replays 30,000 distinct
+# source MACs, over and over, as fast as the worker reads them, while blue's
+# hosts ping: red stops at its limit (counted as learn_limit, never as table
+# full) and, with the flood still running, blue forgets its hosts, learns
+# them again and forwards unicast.
 source "$(dirname "$0")/lib.sh"
 
 TABLE=16384
-FLOOD=60000
+FLOOD=30000
 A=${P}a B=${P}b
 mk_netns "$A" "$B"
 start_dataplane --mac-table-size $TABLE
@@ -51,19 +52,23 @@ bg ip netns exec "$A" ping -i 0.05 -c 100 -W 1 10.0.0.2 >"$RUN/ping.out" 2>&1
 PING_PID=$BG_PID
 sleep 0.5
 must yard port add "${P}flood" --kind pcap --tenant red \
-  --devargs "rx_pcap=$RUN/flood.pcap"
+  --devargs "rx_pcap=$RUN/flood.pcap,infinite_rx=1"
 must_wait 30 "red's $FLOOD frames read" "[ \"\$(stat_port ${P}flood rx_packets)\" -ge $FLOOD ]"
 assert_eq "red's MACs: its limit" $((TABLE - 4096)) "$(stat_tenant red macs)"
 assert_ge "red refused at its limit" $((FLOOD - TABLE)) "$(stat_tenant red learn_limit)"
 assert_eq "red never found the table full" 0 "$(stat_tenant red learn_table_full)"
 
-# Blue forgets its hosts and learns them again with the table full of red.
+# With red's flood still running, blue forgets its hosts and learns them
+# again with the table full of red.
+refused0=$(stat_tenant red learn_limit)
 must yard mac flush --tenant blue >/dev/null
 u0=$(stat_tenant blue unicast)
 assert_ping "$A" 10.0.0.2
 assert_eq "blue's MACs re-learned" 2 "$(stat_tenant blue macs)"
 assert_eq "blue never refused" 0 "$(( $(stat_tenant blue learn_limit) + $(stat_tenant blue learn_table_full) ))"
 assert_ge "blue unicast after re-learning" $((u0 + 2)) "$(stat_tenant blue unicast)"
+assert_ge "red's flood still refused meanwhile" $((refused0 + FLOOD)) "$(stat_tenant red learn_limit)"
 wait "$PING_PID"
+must yard port del "${P}flood"
 loss=$(grep -oE '[0-9.]+% packet loss' "$RUN/ping.out" | cut -d% -f1)
 assert_eq "blue's pings during the flood lost" 0 "$loss"

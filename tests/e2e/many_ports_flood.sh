@@ -52,8 +52,16 @@ log "storm of $STORM frames read in $(echo "$(date +%s.%N) $t0" | awk '{printf "
 flooded=$(stat_tenant red flooded)
 assert_ge "frames flooded" $STORM "$flooded"
 must yard port del "${P}storm"
-tx=$(yard --json stats | jpath "sum(n(p.get('tx_packets')) for p in d['ports'])")
-log "storm: $flooded frames flooded, $tx frames sent to the taps, flood_copy_failed $(stat_drop flood_copy_failed)"
+stats=$(yard --json stats)
+tx=$(echo "$stats" | jpath "sum(n(p.get('tx_packets')) for p in d['ports'])")
+log "storm: $flooded frames flooded, $tx frames sent to the taps"
+assert_eq "flood copies that failed (no buffer)" 0 "$(echo "$stats" | jpath "drop('flood_copy_failed')")"
+# Every tap got the storm: what a tap's queue did not take is tx_dropped,
+# counted apart (the kernel side's backlog, not the switch's buffers).
+assert_eq "taps counted" $N "$(echo "$stats" | jpath "sum(1 for p in d['ports'] if p['port'].startswith('${P}t'))")"
+assert_eq "taps that received fewer than the storm's frames less what their queue refused" 0 \
+  "$(echo "$stats" | jpath "sum(1 for p in d['ports'] if p['port'].startswith('${P}t') and n(p.get('tx_packets')) + n(p.get('tx_dropped')) < $STORM)")"
+log "per tap: min $(echo "$stats" | jpath "min(n(p.get('tx_packets')) for p in d['ports'] if p['port'].startswith('${P}t'))") sent, max $(echo "$stats" | jpath "max(n(p.get('tx_dropped')) for p in d['ports'] if p['port'].startswith('${P}t'))") refused by a tap's queue"
 
 # Buffers come back: what is in use settles where it was (the RX rings).
 must_wait 10 "buffers in use back to $before (+ caches)" \

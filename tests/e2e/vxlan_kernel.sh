@@ -82,6 +82,8 @@ for pair in "$VR $KR" "$VB $KB"; do
 done
 assert_ping "$VR" 10.0.1.3
 assert_no_ping "$VB" 10.0.1.3
+# The VTEP address is the kernel's: it answers ping through the uplink.
+assert_ping "$K" 192.0.2.1
 
 iperf() {  # CLIENT_NS SERVER_NS SECONDS STREAMS [-R]: TCP; bytes received
   ip netns exec "$2" iperf3 -s -1 -p 5201 >/dev/null 2>&1 &

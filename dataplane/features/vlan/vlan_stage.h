@@ -6,6 +6,7 @@
 #include <cstring>
 
 #include <fmt/format.h>
+#include <rte_byteorder.h>
 #include <rte_mbuf.h>
 
 #include "core/burst.h"
@@ -82,35 +83,52 @@ inline void MoveMacs(uint8_t* dst, const uint8_t* src) {
   std::memcpy(dst + 8, &b, sizeof(b));
 }
 
-// The tag edits. The mbuf must be private to the caller (flood copies are).
+// The tag edits. The mbuf must be private to the caller (flood copies are),
+// with its Ethernet header (and a tag in its bytes, if it has one) in the
+// first segment: what the parser saw there. Each reads the mbuf's fields
+// first and writes them last: a store to the frame's bytes may alias
+// anything, and would otherwise make the compiler load them again.
 
 // Remove the tag in the frame's bytes: slide the two MAC addresses over it.
 inline void VlanStrip(rte_mbuf* m) {
-  uint8_t* p = rte_pktmbuf_mtod(m, uint8_t*);
+  const uint16_t off = m->data_off, seg = m->data_len;
+  const uint32_t len = m->pkt_len;
+  uint8_t* p = static_cast<uint8_t*>(m->buf_addr) + off;
   MoveMacs(p + kVlanTagLen, p);
-  rte_pktmbuf_adj(m, kVlanTagLen);
+  m->data_off = static_cast<uint16_t>(off + kVlanTagLen);
+  m->data_len = static_cast<uint16_t>(seg - kVlanTagLen);
+  m->pkt_len = len - kVlanTagLen;
 }
 
 // Rewrite the tag's VLAN id, keep the priority bits; normalise the TPID.
 inline void VlanRewrite(rte_mbuf* m, uint16_t vid) {
   uint8_t* p = rte_pktmbuf_mtod(m, uint8_t*);
-  uint16_t tci = static_cast<uint16_t>((p[14] << 8) | p[15]);
-  tci = static_cast<uint16_t>((tci & 0xf000) | vid);
-  p[12] = 0x81; p[13] = 0x00;
-  p[14] = static_cast<uint8_t>(tci >> 8);
-  p[15] = static_cast<uint8_t>(tci & 0xff);
+  const uint16_t tci = static_cast<uint16_t>((((p[14] << 8) | p[15]) & 0xf000) | vid);
+  const uint32_t tag = rte_cpu_to_be_32((uint32_t{kEtherTypeVlan} << 16) | tci);
+  std::memcpy(p + 12, &tag, sizeof(tag));
 }
 
-// Insert a tag with `vid` (priority 0) after the MACs, into the headroom.
-// False (frame unchanged) if the mbuf is shared or has no headroom.
+// Insert a tag with `vid` (priority 0) after the MACs, into the headroom:
+// the MACs and the tag as two 8-byte stores. False (frame unchanged) if
+// the mbuf is shared or has no headroom.
 inline bool VlanPush(rte_mbuf* m, uint16_t vid) {
-  if (unlikely(!RTE_MBUF_DIRECT(m) || rte_mbuf_refcnt_read(m) > 1)) return false;
-  uint8_t* n = reinterpret_cast<uint8_t*>(rte_pktmbuf_prepend(m, kVlanTagLen));
-  if (unlikely(n == nullptr)) return false;
-  MoveMacs(n, n + kVlanTagLen);
-  n[12] = 0x81; n[13] = 0x00;
-  n[14] = static_cast<uint8_t>(vid >> 8);
-  n[15] = static_cast<uint8_t>(vid & 0xff);
+  const uint16_t off = m->data_off, seg = m->data_len;
+  const uint32_t len = m->pkt_len;
+  if (unlikely(!RTE_MBUF_DIRECT(m) || rte_mbuf_refcnt_read(m) > 1 || off < kVlanTagLen))
+    return false;
+  uint8_t* n = static_cast<uint8_t*>(m->buf_addr) + off - kVlanTagLen;
+  uint64_t macs;
+  uint32_t macs_tail;
+  std::memcpy(&macs, n + kVlanTagLen, sizeof(macs));
+  std::memcpy(&macs_tail, n + kVlanTagLen + 8, sizeof(macs_tail));
+  const uint32_t tag = rte_cpu_to_be_32((uint32_t{kEtherTypeVlan} << 16) | vid);
+  const uint64_t tail = uint64_t{macs_tail} | (uint64_t{tag} << 32);  // little-endian
+  static_assert(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__);
+  std::memcpy(n, &macs, sizeof(macs));
+  std::memcpy(n + 8, &tail, sizeof(tail));
+  m->data_off = static_cast<uint16_t>(off - kVlanTagLen);
+  m->data_len = static_cast<uint16_t>(seg + kVlanTagLen);
+  m->pkt_len = len + kVlanTagLen;
   return true;
 }
 

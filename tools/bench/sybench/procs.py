@@ -249,11 +249,16 @@ class Switchyard:
             self.dp = subprocess.Popen(cmd, stdout=lf, stderr=subprocess.STDOUT)
         self._wait(lambda: os.path.exists(self.dp_sock), 60, "dataplane socket",
                    self.dp, self.dp_log)
+        # Builds from before the path policy (A/B against an old commit)
+        # take no --vhost-dir/--pcap-dir.
+        helptext = subprocess.run([self.controld_bin, "--help"], capture_output=True,
+                                  text=True).stdout
+        dirs = ["--vhost-dir", self.run_dir, "--pcap-dir", self.run_dir] \
+            if "--vhost-dir" in helptext else []
         with open(self.cd_log, "w") as lf:
             self.cd = subprocess.Popen(
                 taskset(CONTROL_CPU, [self.controld_bin, "--socket", self.cd_sock,
-                                      "--dataplane", self.dp_sock, "--db", self.db,
-                                      "--vhost-dir", self.run_dir, "--pcap-dir", self.run_dir,
+                                      "--dataplane", self.dp_sock, "--db", self.db, *dirs,
                                       "--log-level", "warn"]),
                 stdout=lf, stderr=subprocess.STDOUT)
         self._wait(lambda: self.yard("status", check=False).returncode == 0, 20,
