@@ -83,6 +83,28 @@ grpc::Status ControlService::ListPorts(grpc::ServerContext*, const pb::ListPorts
   });
 }
 
+grpc::Status ControlService::SetLimit(grpc::ServerContext*, const pb::SetLimitRequest* req, pb::Limit* out) {
+  return Guard("SetLimit", [&] { return controller_.SetLimit(req->limit(), *out); });
+}
+
+grpc::Status ControlService::ClearLimit(grpc::ServerContext*, const pb::ClearLimitRequest* req,
+                                        pb::DeleteReply* out) {
+  return Guard("ClearLimit", [&] {
+    uint64_t generation = 0;
+    Status st = controller_.ClearLimit(req->limit(), generation);
+    out->set_generation(generation);
+    return st;
+  });
+}
+
+grpc::Status ControlService::ListLimits(grpc::ServerContext*, const pb::ListLimitsRequest* req,
+                                        pb::ListLimitsReply* out) {
+  return Guard("ListLimits", [&] {
+    for (auto& v : controller_.ListLimits(req->port(), req->tenant())) *out->add_limits() = std::move(v);
+    return Status();
+  });
+}
+
 grpc::Status ControlService::CreateVtep(grpc::ServerContext*, const pb::CreateVtepRequest* req, pb::Vtep* out) {
   return Guard("CreateVtep", [&] { return controller_.CreateVtep(req->vtep(), *out); });
 }

@@ -24,6 +24,9 @@ class ControlService final : public pb::Control::Service {
   grpc::Status GetPort(grpc::ServerContext*, const pb::GetPortRequest*, pb::PortView*) override;
   grpc::Status ListPorts(grpc::ServerContext*, const pb::ListPortsRequest*, pb::ListPortsReply*) override;
 
+  grpc::Status SetLimit(grpc::ServerContext*, const pb::SetLimitRequest*, pb::Limit*) override;
+  grpc::Status ClearLimit(grpc::ServerContext*, const pb::ClearLimitRequest*, pb::DeleteReply*) override;
+  grpc::Status ListLimits(grpc::ServerContext*, const pb::ListLimitsRequest*, pb::ListLimitsReply*) override;
   grpc::Status CreateVtep(grpc::ServerContext*, const pb::CreateVtepRequest*, pb::Vtep*) override;
   grpc::Status DeleteVtep(grpc::ServerContext*, const pb::DeleteVtepRequest*, pb::DeleteReply*) override;
   grpc::Status ListVteps(grpc::ServerContext*, const pb::ListVtepsRequest*, pb::ListVtepsReply*) override;

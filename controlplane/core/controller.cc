@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include "model/checks.h"
+#include "model/validate.h"
 #include "switchyard/mac_limits.h"
 
 #ifndef SWITCHYARD_VERSION
@@ -116,8 +117,10 @@ Status Controller::UpdateTenant(pb::Tenant tenant, pb::Tenant& out) {
 Status Controller::DeleteTenant(const std::string& name, uint64_t& generation) {
   std::lock_guard lock(mu_);
   if (auto st = CheckTenantDelete(desired_, name); !st.ok()) return st;
-  std::vector<pb::Change> changes(1);
-  changes[0].set_delete_tenant(name);
+  // Its limit goes with it, in the same generation.
+  std::vector<pb::Change> changes;
+  for (const auto& limit : LimitsOf(desired_, "", name)) changes.emplace_back().set_delete_limit(limit);
+  changes.emplace_back().set_delete_tenant(name);
   Reconciler::PushResult push;
   if (auto st = CommitLocked(std::move(changes), push); !st.ok()) return st;
   generation = desired_.generation;
@@ -188,13 +191,67 @@ Status Controller::UpdatePort(pb::Port port, pb::PortView& out) {
 Status Controller::DeletePort(const std::string& name, uint64_t& generation) {
   std::lock_guard lock(mu_);
   if (auto st = CheckPortDelete(desired_, name); !st.ok()) return st;
-  std::vector<pb::Change> changes(1);
-  changes[0].set_delete_port(name);
+  // Its limits go with it, in the same generation.
+  std::vector<pb::Change> changes;
+  for (const auto& limit : LimitsOf(desired_, name, "")) changes.emplace_back().set_delete_limit(limit);
+  changes.emplace_back().set_delete_port(name);
   Reconciler::PushResult push;
   if (auto st = CommitLocked(std::move(changes), push); !st.ok()) return st;
   generation = desired_.generation;
   spdlog::info("port {} deleted (generation {})", name, generation);
   return {};
+}
+
+Status Controller::SetLimit(pb::Limit limit, pb::Limit& out) {
+  std::lock_guard lock(mu_);
+  if (auto st = PrepareLimitSet(desired_, limit); !st.ok()) return st;
+  std::vector<pb::Change> changes(1);
+  *changes[0].mutable_upsert_limit() = limit;
+  Reconciler::PushResult push;
+  if (auto st = CommitLocked(std::move(changes), push); !st.ok()) return st;
+  out = desired_.limits.at(limit.name());
+  spdlog::info("limit {} set (generation {})", out.name(), out.generation());
+  return {};
+}
+
+Status Controller::ClearLimit(pb::Limit target, uint64_t& generation) {
+  std::lock_guard lock(mu_);
+  if (auto st = LimitTarget(target); !st.ok()) return st;
+  if (!desired_.limits.count(target.name())) return NotFound("limit {} not set", target.name());
+  std::vector<pb::Change> changes(1);
+  changes[0].set_delete_limit(target.name());
+  Reconciler::PushResult push;
+  if (auto st = CommitLocked(std::move(changes), push); !st.ok()) return st;
+  generation = desired_.generation;
+  spdlog::info("limit {} cleared (generation {})", target.name(), generation);
+  return {};
+}
+
+std::vector<pb::LimitView> Controller::ListLimits(const std::string& port,
+                                                  const std::string& tenant) const {
+  std::vector<pb::LimitView> out;
+  {
+    std::lock_guard lock(mu_);
+    for (const auto& [name, l] : desired_.limits) {
+      if ((!port.empty() && l.port() != port) || (!tenant.empty() && l.tenant() != tenant)) continue;
+      pb::LimitView& view = out.emplace_back();
+      *view.mutable_limit() = l;
+      view.set_basis(
+          "Ethernet frame as the VM sent or receives it (MACs to the end of the payload): no "
+          "preamble, inter-frame gap or FCS, no VLAN tag, no VXLAN headers");
+    }
+  }
+  if (out.empty()) return out;
+  pb::Stats stats;
+  if (!CallDataplane(reconciler_, options_.rpc_timeout,
+                     [&](pb::Dataplane::Stub& stub, grpc::ClientContext* ctx) {
+                       return stub.GetStats(ctx, pb::GetStatsRequest(), &stats);
+                     }).ok())
+    return out;
+  for (auto& view : out)
+    for (const auto& c : stats.limits())
+      if (c.limit() == view.limit().name()) *view.mutable_counters() = c;
+  return out;
 }
 
 Status Controller::CreateVtep(pb::Vtep vtep, pb::Vtep& out) {

@@ -60,6 +60,11 @@ class Controller {
   Status GetPort(const std::string& name, pb::PortView& out) const;
   std::vector<pb::PortView> ListPorts() const;
 
+  // Creates or changes in place.
+  Status SetLimit(pb::Limit limit, pb::Limit& out);
+  Status ClearLimit(pb::Limit target, uint64_t& generation);
+  std::vector<pb::LimitView> ListLimits(const std::string& port, const std::string& tenant) const;
+
   Status CreateVtep(pb::Vtep vtep, pb::Vtep& out);
   Status DeleteVtep(const std::string& tenant, const std::string& remote, uint64_t& generation);
   // With what the underlay resolver and the dataplane know of each.

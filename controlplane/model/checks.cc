@@ -317,6 +317,24 @@ Status PrepareVtepCreate(const DesiredState& state, pb::Vtep& vtep) {
   return {};
 }
 
+Status PrepareLimitSet(const DesiredState& state, pb::Limit& limit) {
+  if (auto st = NormalizeLimit(limit); !st.ok()) return st;
+  if (!limit.port().empty() && !state.ports.count(limit.port()))
+    return NotFound("limit.port: port '{}' does not exist", limit.port());
+  if (!limit.tenant().empty() && !state.tenants.count(limit.tenant()))
+    return NotFound("limit.tenant: tenant '{}' does not exist", limit.tenant());
+  return {};
+}
+
+std::vector<std::string> LimitsOf(const DesiredState& state, const std::string& port,
+                                  const std::string& tenant) {
+  std::vector<std::string> out;
+  for (const auto& [name, l] : state.limits)
+    if ((!port.empty() && l.port() == port) || (!tenant.empty() && l.tenant() == tenant))
+      out.push_back(name);
+  return out;
+}
+
 Status FindVtep(const DesiredState& state, const std::string& tenant, const std::string& remote,
                 std::string& name) {
   pb::Vtep v;

@@ -68,6 +68,14 @@ inline constexpr size_t kMaxRemoteVteps = 1024;
 // kMaxRemoteVteps addresses.
 Status PrepareVtepCreate(const DesiredState& state, pb::Vtep& vtep);
 
+// Normalizes and validates `limit` for `limit set` (create or change in
+// place): what it limits exists (NOT_FOUND).
+Status PrepareLimitSet(const DesiredState& state, pb::Limit& limit);
+
+// The names of the limits on `port` / `tenant` (deleted with it).
+std::vector<std::string> LimitsOf(const DesiredState& state, const std::string& port,
+                                  const std::string& tenant);
+
 // The name of tenant's remote `remote` (canonical), or NOT_FOUND.
 Status FindVtep(const DesiredState& state, const std::string& tenant, const std::string& remote,
                 std::string& name);

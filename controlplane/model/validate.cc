@@ -256,6 +256,64 @@ Status ValidateUnderlay(const pb::Port& port) {
 
 }  // namespace
 
+Status LimitTarget(pb::Limit& l) {
+  l.clear_generation();
+  const bool port = !l.port().empty(), tenant = !l.tenant().empty();
+  if (port == tenant) return InvalidArgument("limit: give exactly one of limit.port and limit.tenant");
+  if (auto st = ValidateName(port ? "limit.port" : "limit.tenant", port ? l.port() : l.tenant()); !st.ok())
+    return st;
+  if (!pb::LimitDirection_IsValid(l.direction()))
+    return InvalidArgument("limit.direction: unknown value {}", static_cast<int>(l.direction()));
+  if (!pb::StormClass_IsValid(l.storm()))
+    return InvalidArgument("limit.storm: unknown value {}", static_cast<int>(l.storm()));
+  if (l.direction() == pb::LIMIT_DIRECTION_UNSPECIFIED) l.set_direction(pb::LIMIT_DIRECTION_IN);
+  if (tenant && l.direction() != pb::LIMIT_DIRECTION_IN)
+    return InvalidArgument("limit.direction: a tenant's limit is on what its ports receive (in)");
+  if (l.storm() != pb::STORM_CLASS_NONE) {
+    if (tenant) return InvalidArgument("limit.storm: storm control is a port's");
+    if (l.direction() != pb::LIMIT_DIRECTION_IN)
+      return InvalidArgument("limit.storm: storm control applies to what a port receives (in)");
+  }
+  static const char* kStorm[] = {"", "storm-broadcast", "storm-multicast", "storm-unknown"};
+  if (tenant) {
+    l.set_name("tenant/" + l.tenant());
+  } else if (l.storm() != pb::STORM_CLASS_NONE) {
+    l.set_name("port/" + l.port() + "/" + kStorm[l.storm()]);
+  } else {
+    l.set_name("port/" + l.port() + (l.direction() == pb::LIMIT_DIRECTION_OUT ? "/out" : "/in"));
+  }
+  return {};
+}
+
+Status NormalizeLimit(pb::Limit& l) {
+  if (auto st = LimitTarget(l); !st.ok()) return st;
+  constexpr uint64_t kMaxBps = 400'000'000'000ULL, kMaxPps = 1'000'000'000ULL,
+                     kMaxBurst = 10'000'000'000ULL;
+  if (l.bps() == 0 && l.pps() == 0) return InvalidArgument("limit: give limit.bps or limit.pps (or both)");
+  auto range = [](const char* field, uint64_t v, uint64_t lo, uint64_t hi) -> Status {
+    if (v != 0 && (v < lo || v > hi))
+      return InvalidArgument("{}: must be 0 or {}..{}, got {}", field, lo, hi, v);
+    return {};
+  };
+  if (auto st = range("limit.bps", l.bps(), 8000, kMaxBps); !st.ok()) return st;
+  if (auto st = range("limit.peak_bps", l.peak_bps(), 8000, kMaxBps); !st.ok()) return st;
+  if (auto st = range("limit.pps", l.pps(), 1, kMaxPps); !st.ok()) return st;
+  if (auto st = range("limit.burst_bytes", l.burst_bytes(), 64, kMaxBurst); !st.ok()) return st;
+  if (auto st = range("limit.excess_burst_bytes", l.excess_burst_bytes(), 64, kMaxBurst); !st.ok()) return st;
+  if (auto st = range("limit.peak_burst_bytes", l.peak_burst_bytes(), 64, kMaxBurst); !st.ok()) return st;
+  if (auto st = range("limit.burst_packets", l.burst_packets(), 1, kMaxBurst); !st.ok()) return st;
+  if (l.bps() == 0 && (l.burst_bytes() || l.excess_burst_bytes() || l.peak_bps() || l.peak_burst_bytes()))
+    return InvalidArgument("limit.bps: required with a byte burst or a peak rate");
+  if (l.pps() == 0 && l.burst_packets() != 0) return InvalidArgument("limit.burst_packets: only with limit.pps");
+  if (l.peak_bps() != 0 && l.peak_bps() < l.bps())
+    return InvalidArgument("limit.peak_bps: {} is below limit.bps {}", l.peak_bps(), l.bps());
+  if (l.peak_bps() == 0 && l.peak_burst_bytes() != 0)
+    return InvalidArgument("limit.peak_burst_bytes: only with limit.peak_bps");
+  if (l.peak_bps() != 0 && l.excess_burst_bytes() != 0)
+    return InvalidArgument("limit.excess_burst_bytes: a single-rate limit's; a two-rate one has limit.peak_burst_bytes");
+  return {};
+}
+
 Status NormalizeVtep(pb::Vtep& vtep) {
   vtep.clear_generation();
   if (auto st = ValidateName("vtep.tenant", vtep.tenant()); !st.ok()) return st;

@@ -35,6 +35,14 @@ Status ValidateTenant(const pb::Tenant& tenant);
 // Expects a normalized port.
 Status ValidatePort(const pb::Port& port);
 
+// Fills `limit.name` from what it limits ("port/P/in", "port/P/out",
+// "tenant/T", "port/P/storm-broadcast"), the direction's default (IN), and
+// checks the fields on their own (ranges, which combinations exist).
+Status NormalizeLimit(pb::Limit& limit);
+// Only what a limit applies to (port or tenant, direction, storm class)
+// and its name: what `limit clear` needs.
+Status LimitTarget(pb::Limit& limit);
+
 // Fills `vtep.name` (TENANT@REMOTE, the address in its canonical spelling)
 // and checks the fields on their own: a tenant name, a unicast IPv4
 // remote address.

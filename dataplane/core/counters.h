@@ -79,6 +79,18 @@ struct VtepCounters {
   }
 };
 
+struct LimitCounters {
+  SWITCHYARD_LIMIT_COUNTERS(SWITCHYARD_COUNTER_FIELD)
+  LimitCounters& operator+=(const LimitCounters& o) {
+    SWITCHYARD_LIMIT_COUNTERS(SWITCHYARD_COUNTER_ADD)
+    return *this;
+  }
+  LimitCounters& operator-=(const LimitCounters& o) {
+    SWITCHYARD_LIMIT_COUNTERS(SWITCHYARD_COUNTER_SUB)
+    return *this;
+  }
+};
+
 #undef SWITCHYARD_COUNTER_FIELD
 #undef SWITCHYARD_COUNTER_ADD
 #undef SWITCHYARD_COUNTER_SUB
@@ -93,6 +105,7 @@ struct alignas(64) WorkerCounters {
   std::array<PortCounters, kMaxPorts> ports{};
   std::array<TenantCounters, kMaxTenantId + 1> tenants{};
   std::array<VtepCounters, kMaxRemoteVteps> vteps{};  // by remote VTEP slot
+  std::array<LimitCounters, kMaxLimits> limits{};     // by limit slot
 
   // One dropped packet: the reason, the ingress port and the tenant (which
   // may be kNoTenant: dropped before classification).
@@ -109,6 +122,7 @@ namespace switchyard::v1 {
 class PortCounters;
 class TenantCounters;
 class VtepCounters;
+class LimitCounters;
 }  // namespace switchyard::v1
 
 namespace switchyard {
@@ -116,4 +130,5 @@ namespace switchyard {
 void PortCountersToProto(const PortCounters& c, v1::PortCounters* out);
 void TenantCountersToProto(const TenantCounters& c, v1::TenantCounters* out);
 void VtepCountersToProto(const VtepCounters& c, v1::VtepCounters* out);
+void LimitCountersToProto(const LimitCounters& c, v1::LimitCounters* out);
 }  // namespace switchyard

@@ -123,7 +123,9 @@ uint64_t Dataplane::NowMs() const { return rte_rdtsc() / shared_.tsc_per_ms; }
 void Dataplane::Publish(uint64_t generation) {
   std::vector<std::string> problems;
   const VxlanInputs vxlan = VxlanInputsLocked();
-  publisher_->Publish(BuildSnapshot(generation, tenants_, ports_, workers(), &problems, &vxlan));
+  const LimitInputs limits = LimitInputsLocked();
+  publisher_->Publish(
+      BuildSnapshot(generation, tenants_, ports_, workers(), &problems, &vxlan, &limits));
   for (const auto& p : problems) spdlog::warn("config: {}", p);
 }
 
@@ -200,6 +202,7 @@ uint32_t Dataplane::Reconcile(const ConfigState& want,
   // Remote VTEPs: slots for new addresses, and what no longer applies.
   const VtepUpdate vteps = UpdateVteps(want, counters_now);
   if (vteps.changed) ++changed;
+  if (UpdateLimits(want, counters_now)) ++changed;
   if (changed > 0) {
     // Workers stop using removed ports and remote VTEPs before the devices
     // and slots go away.
@@ -264,6 +267,7 @@ ConfigState Dataplane::RunningConfig() const {
   for (const auto& [name, placed] : ports_)
     if (!placed.internal) c.ports[name] = placed.spec;
   c.vteps = vteps_;
+  c.limits = limits_;
   return c;
 }
 

@@ -21,6 +21,8 @@
 #include "core/trace.h"
 #include "core/worker.h"
 #include "features/l2/mac_table.h"
+#include "features/limits/limit_builder.h"
+#include "features/limits/limit_state.h"
 #include "ports/port_manager.h"
 #include "ports/vhost_direct.h"
 #include "switchyard/config_state.h"
@@ -111,6 +113,12 @@ class Dataplane {
   VtepUpdate UpdateVteps(const ConfigState& want,
                          const std::function<WorkerCounters&()>& counters_now);
   VxlanInputs VxlanInputsLocked() const;  // mu_ held
+  // mu_ held (features/limits/limit_control.cc). Takes `want`'s Limit
+  // objects: a slot for every new one (its state reset, its counters'
+  // base from `counters_now`), the slots of removed ones freed. True if
+  // any limit changed.
+  bool UpdateLimits(const ConfigState& want, const std::function<WorkerCounters&()>& counters_now);
+  LimitInputs LimitInputsLocked() const;  // mu_ held
   std::string RemoteName(uint16_t slot) const;  // mu_ held
   void Publish(uint64_t generation);
   // mu_ held. What the dataplane runs, as the shared configuration model.
@@ -156,6 +164,10 @@ class Dataplane {
   std::map<uint32_t, uint16_t> vtep_slots_;    // remote address (network order) -> slot
   std::map<uint32_t, v1::NextHop> next_hops_;  // remote address -> how it is reached
   std::array<VtepCounters, kMaxRemoteVteps> vtep_base_{};  // as port_base_, per slot
+  std::map<std::string, v1::Limit> limits_;
+  std::map<std::string, uint16_t> limit_slots_;  // limit name -> slot
+  std::unique_ptr<LimitStates> limit_states_ = std::make_unique<LimitStates>();
+  std::array<LimitCounters, kMaxLimits> limit_base_{};
   // Counter values at the moment a port id / tenant id was (re)assigned, so
   // a reused id starts from zero.
   std::array<PortCounters, kMaxPorts> port_base_{};

@@ -6,6 +6,7 @@
 
 #include "core/trace.h"
 #include "core/tx.h"
+#include "features/limits/limit_stage.h"
 #include "features/vlan/vlan_stage.h"
 #include "features/vxlan/vxlan_encap.h"
 #include "features/vxlan/vxlan_stage.h"
@@ -93,6 +94,15 @@ void FloodPacket(WorkerContext& w, const Snapshot& s, Burst& b, uint16_t r, rte_
       if constexpr (kTrace) trail.text += fmt::format("; {}: copy failed (no mbuf)", s.PortName(out));
       continue;
     }
+    const uint16_t out_limit = s.ports[out].limit_out;
+    if (unlikely(out_limit != kNoLimit)) {
+      int32_t unused = 0;
+      if (EgressLimit(w, s, out_limit, in_port, tenant, tagged, &pkt, 1, &unused) == 0) {
+        if constexpr (kTrace)
+          trail.text += fmt::format("; {}: red at {}", s.PortName(out), s.limits.limits[out_limit].name);
+        continue;
+      }
+    }
     if (unlikely(!VlanEgress(pkt, tagged, vid))) {
       c.Drop(DropReason::VLAN_PUSH_FAILED, in_port, tenant);
       rte_pktmbuf_free(pkt);
@@ -110,6 +120,15 @@ void FloodPacket(WorkerContext& w, const Snapshot& s, Burst& b, uint16_t r, rte_
       if (unlikely(pkt == nullptr)) {
         if constexpr (kTrace) trail.text += fmt::format("; VTEP #{}: copy failed (no mbuf)", slot);
         continue;
+      }
+      const uint16_t up_limit = s.ports[s.vxlan.uplink_port].limit_out;
+      if (unlikely(up_limit != kNoLimit)) {
+        int32_t unused = 0;
+        if (EgressLimit(w, s, up_limit, in_port, tenant, tagged, &pkt, 1, &unused) == 0) {
+          if constexpr (kTrace)
+            trail.text += fmt::format("; VTEP #{}: red at {}", slot, s.limits.limits[up_limit].name);
+          continue;
+        }
       }
       DropReason why{};
       [[maybe_unused]] uint16_t sport = 0;
@@ -141,7 +160,16 @@ void EncapRun(WorkerContext& w, const Snapshot& s, Burst& b, uint16_t r) {
   const uint16_t uplink = s.vxlan.uplink_port;
   uint32_t sent = 0;
   uint64_t bytes = 0;
-  for (uint16_t p = begin; p < end; ++p) {
+  uint16_t stop = end;
+  if (unlikely(s.ports[uplink].limit_out != kNoLimit)) {
+    int32_t unused = 0;
+    stop = static_cast<uint16_t>(begin + EgressLimit(w, s, s.ports[uplink].limit_out, b.in_port,
+                                                     tenant, tagged, b.pkts + begin, end - begin,
+                                                     &unused));
+    if constexpr (kTrace)
+      if (stop == begin) b.trace->Add(r, "egress", "drop: red at " + s.limits.limits[s.ports[uplink].limit_out].name);
+  }
+  for (uint16_t p = begin; p < stop; ++p) {
     rte_mbuf* m = b.pkts[p];
     DropReason why{};
     uint16_t sport = 0;
@@ -223,10 +251,16 @@ void EgressStage(WorkerContext& w, const Snapshot& s, Burst& b) {
     }
     // One edit for the whole run, so each case is its own tight loop; with
     // no edit the run's mbuf pointers are copied as a block.
-    const uint16_t begin = b.run_start[r], end = b.run_start[r + 1];
+    const uint16_t begin = b.run_start[r];
+    uint16_t end = b.run_start[r + 1];
     rte_mbuf** const out_pkts = tb->pkts;
-    uint32_t unicast = end - begin;
     int32_t bytes = static_cast<int32_t>(b.bytes[r]);
+    // The output port's limit (features/limits) first: its red frames go.
+    const uint16_t out_limit = s.ports[out].limit_out;
+    if (unlikely(out_limit != kNoLimit))
+      end = static_cast<uint16_t>(begin + EgressLimit(w, s, out_limit, b.in_port, tenant, tagged,
+                                                      b.pkts + begin, end - begin, &bytes));
+    uint32_t unicast = end - begin;
     const VlanEdit edit = EgressEdit(tagged, vid);
     switch (edit) {
       case VlanEdit::kNone:
@@ -265,9 +299,11 @@ void EgressStage(WorkerContext& w, const Snapshot& s, Burst& b) {
         break;
     }
     if constexpr (kTrace)
-      b.trace->Add(r, "egress", unicast == 0 ? std::string("drop: vlan_push_failed")
-                                             : fmt::format("unicast to {} ({})", s.PortName(out),
-                                                           EditName(tagged, vid)));
+      b.trace->Add(r, "egress", unicast != 0 ? fmt::format("unicast to {} ({})", s.PortName(out),
+                                                           EditName(tagged, vid))
+                                : end == begin && out_limit != kNoLimit
+                                    ? "drop: red at " + s.limits.limits[out_limit].name
+                                    : std::string("drop: vlan_push_failed"));
     tb_bytes += static_cast<uint32_t>(bytes);
     c.tenants[tenant].unicast += unicast;
   }

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "core/limits.h"
+#include "features/limits/limit_snapshot.h"
 #include "features/vxlan/vxlan_snapshot.h"
 
 struct rte_mempool;
@@ -38,6 +39,12 @@ struct PortConfig {
   std::vector<uint16_t> vlan_to_tenant;
   // trunk/uplink: tenant id -> egress VLAN id (kNotMember = not carried).
   std::vector<uint16_t> tenant_to_vlan;
+  // Rate limits (features/limits): indexes into Snapshot::limits, or
+  // kNoLimit. storm: by StormIndex; has_storm if any is set.
+  uint16_t limit_in = kNoLimit;
+  uint16_t limit_out = kNoLimit;
+  std::array<uint16_t, 3> storm{kNoLimit, kNoLimit, kNoLimit};
+  bool has_storm = false;
   // For the tracer's output only.
   std::string name;
 
@@ -78,6 +85,7 @@ struct Snapshot {
   // RX queues each worker polls, indexed by worker index.
   std::vector<std::vector<RxQueueRef>> worker_rx;
   VxlanSnapshot vxlan;  // features/vxlan
+  LimitSnapshot limits;  // features/limits
 
   const TenantConfig* Tenant(uint16_t id) const {
     return id < tenants.size() && tenants[id].present ? &tenants[id] : nullptr;

@@ -24,7 +24,7 @@ Role ToRole(v1::PortRole r) {
 std::unique_ptr<Snapshot> BuildSnapshot(uint64_t generation, const TenantMap& tenants,
                                         const PortMap& ports, uint16_t workers,
                                         std::vector<std::string>* problems,
-                                        const VxlanInputs* vxlan) {
+                                        const VxlanInputs* vxlan, const LimitInputs* limits) {
   auto s = std::make_unique<Snapshot>();
   s->generation = generation;
   s->worker_rx.resize(workers);
@@ -116,6 +116,7 @@ std::unique_ptr<Snapshot> BuildSnapshot(uint64_t generation, const TenantMap& te
           RxQueueRef{placed.port_id, q, vhost, placed.rx_pool});
   }
   if (vxlan != nullptr) s->vxlan = BuildVxlan(tenants, *vxlan, problems);
+  if (limits != nullptr) BuildLimits(*limits, tenants, ports, s.get(), problems);
   return s;
 }
 

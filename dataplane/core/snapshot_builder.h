@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "core/snapshot.h"
+#include "features/limits/limit_builder.h"
 #include "features/vxlan/vxlan_builder.h"
 #include "switchyard/v1/types.pb.h"
 
@@ -31,11 +32,14 @@ using PortMap = std::map<std::string, PlacedPort>;
 
 // Ports naming unknown tenants are left out of forwarding; `problems`
 // (optional) gets one line for each.
-// `vxlan` (optional) gives the VXLAN part (features/vxlan/vxlan_builder.h).
+// `vxlan` and `limits` (optional) give the VXLAN part
+// (features/vxlan/vxlan_builder.h) and the rate limits
+// (features/limits/limit_builder.h).
 std::unique_ptr<Snapshot> BuildSnapshot(uint64_t generation, const TenantMap& tenants,
                                         const PortMap& ports, uint16_t workers,
                                         std::vector<std::string>* problems = nullptr,
-                                        const VxlanInputs* vxlan = nullptr);
+                                        const VxlanInputs* vxlan = nullptr,
+                                        const LimitInputs* limits = nullptr);
 
 // Whether the forwarding membership of a port (role, tenants, VLANs) differs
 // between two specs: learned MACs on it must then be flushed.

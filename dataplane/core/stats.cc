@@ -40,17 +40,25 @@ void VtepCountersToProto(const VtepCounters& c, v1::VtepCounters* out) {
 #undef SWITCHYARD_SET
 }
 
+void LimitCountersToProto(const LimitCounters& c, v1::LimitCounters* out) {
+#define SWITCHYARD_SET(f) SetCounter(out, #f, c.f);
+  SWITCHYARD_LIMIT_COUNTERS(SWITCHYARD_SET)
+#undef SWITCHYARD_SET
+}
+
 void Dataplane::SumCounters(WorkerCounters* out) const {
   WorkerCounters& sum = *out;
   sum.drops.fill(0);
   sum.ports.fill(PortCounters{});
   sum.tenants.fill(TenantCounters{});
   sum.vteps.fill(VtepCounters{});
+  sum.limits.fill(LimitCounters{});
   for (const auto& c : counters_) {
     for (std::size_t i = 0; i < kDropReasonCount; ++i) sum.drops[i] += c->drops[i];
     for (std::size_t p = 0; p < kMaxPorts; ++p) sum.ports[p] += c->ports[p];
     for (std::size_t t = 0; t <= kMaxTenantId; ++t) sum.tenants[t] += c->tenants[t];
     for (std::size_t v = 0; v < kMaxRemoteVteps; ++v) sum.vteps[v] += c->vteps[v];
+    for (std::size_t l = 0; l < kMaxLimits; ++l) sum.limits[l] += c->limits[l];
   }
 }
 
@@ -90,6 +98,13 @@ v1::Stats Dataplane::GetStats(const v1::GetStatsRequest& req) {
     }
   }
   if (req.port().empty() && req.tenant().empty()) {
+    for (const auto& [name, slot] : limit_slots_) {
+      LimitCounters c = sum->limits[slot];
+      c -= limit_base_[slot];
+      auto* lc = out.add_limits();
+      lc->set_limit(name);
+      LimitCountersToProto(c, lc);
+    }
     for (const auto& [ip, slot] : vtep_slots_) {
       VtepCounters c = sum->vteps[slot];
       c -= vtep_base_[slot];

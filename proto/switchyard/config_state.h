@@ -22,7 +22,8 @@
 #define SWITCHYARD_OBJECT_KINDS(X) \
   X(Tenant, tenant, tenants)       \
   X(Port, port, ports)             \
-  X(Vtep, vtep, vteps)
+  X(Vtep, vtep, vteps)             \
+  X(Limit, limit, limits)
 
 namespace switchyard {
 

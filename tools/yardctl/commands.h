@@ -20,6 +20,8 @@ using Action = std::function<int()>;
 
 void AddTenantCommands(CLI::App& app, const GlobalOptions& global, Action& action);
 void AddPortCommands(CLI::App& app, const GlobalOptions& global, Action& action);
+// limit set|clear|list.
+void AddLimitCommands(CLI::App& app, const GlobalOptions& global, Action& action);
 // vtep add|del|list.
 void AddVtepCommands(CLI::App& app, const GlobalOptions& global, Action& action);
 // mac, stats, status.

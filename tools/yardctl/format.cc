@@ -232,6 +232,26 @@ std::string FormatMacs(const v1::ListMacsReply& reply) {
   return t.Render();
 }
 
+std::string FormatLimitList(const v1::ListLimitsReply& reply) {
+  Table t({{"LIMIT"}, {"BPS", kR}, {"BURST", kR}, {"PEAK-BPS", kR}, {"PPS", kR}, {"GREEN", kR},
+           {"YELLOW", kR}, {"RED", kR}, {"RED-BYTES", kR}});
+  std::string basis;
+  for (const auto& v : reply.limits()) {
+    const auto& l = v.limit();
+    const bool live = v.has_counters();
+    const auto& c = v.counters();
+    t.AddRow({l.name(), OrDash(l.bps()),
+              l.bps() == 0 ? "-" : l.burst_bytes() == 0 ? "10ms" : Num(l.burst_bytes()),
+              OrDash(l.peak_bps()), OrDash(l.pps()), live ? Num(c.green_packets()) : "-",
+              live ? Num(c.yellow_packets()) : "-", live ? Num(c.red_packets()) : "-",
+              live ? Num(c.red_bytes()) : "-"});
+    basis = v.basis();
+  }
+  std::string out = t.Render();
+  if (!basis.empty()) out += "bytes: " + basis + "\n";
+  return out;
+}
+
 std::string FormatVtepList(const v1::ListVtepsReply& reply) {
   Table t({{"TENANT"}, {"VNI", kR}, {"REMOTE"}, {"NEXT-HOP"}, {"MAC"}, {"ENCAP", kR},
            {"DECAP", kR}, {"UNRESOLVED", kR}, {"STATE"}});

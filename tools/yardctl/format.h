@@ -53,6 +53,7 @@ std::string FormatPortList(const switchyard::v1::ListPortsReply& reply);
 std::string FormatPortView(const switchyard::v1::PortView& view);
 std::string FormatMacs(const switchyard::v1::ListMacsReply& reply);
 std::string FormatVtepList(const switchyard::v1::ListVtepsReply& reply);
+std::string FormatLimitList(const switchyard::v1::ListLimitsReply& reply);
 // Sections "ports", "tenants", "drops" (non-zero reasons), "workers"; empty
 // sections are left out.
 std::string FormatStats(const switchyard::v1::Stats& stats);

@@ -47,6 +47,7 @@ int main(int argc, char** argv) {
   AddTenantCommands(app, global, action);
   AddPortCommands(app, global, action);
   AddVtepCommands(app, global, action);
+  AddLimitCommands(app, global, action);
   AddLiveCommands(app, global, action);
   AddApplyCommand(app, global, action);
   AddTraceCommand(app, global, action);

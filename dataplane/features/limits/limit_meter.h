@@ -1,0 +1,67 @@
+#pragma once
+// Metering a run of frames against one limit: every frame in order, as
+// one token bucket would see them one by one, with a single compare-and-
+// swap of the shared state for the whole run (retried if another worker
+// moved it meanwhile). Worker lcores.
+
+#include <cstdint>
+
+#include <rte_atomic.h>
+
+#include "features/limits/gcra.h"
+#include "features/limits/limit_snapshot.h"
+#include "features/limits/limit_state.h"
+
+namespace switchyard {
+
+struct MeterResult {
+  uint32_t pass = 0;   // bit i: frame i is not red
+  uint32_t green = 0;  // bit i: frame i is green (a subset of pass)
+};
+
+// Frames 0..n-1 (n <= 32) of `units[i]` bytes each, at scaled time `now`.
+inline MeterResult Meter(const LimitRef& l, LimitState& st, uint64_t now, const uint32_t* units,
+                         uint16_t n) {
+  MeterResult r;
+  rte_int128_t expected;
+  expected.val[0] = __atomic_load_n(&st.tat[0], __ATOMIC_RELAXED);
+  expected.val[1] = __atomic_load_n(&st.tat[1], __ATOMIC_RELAXED);
+  for (;;) {
+    uint64_t bytes_tat = expected.val[0], packets_tat = expected.val[1];
+    r.pass = 0;
+    for (uint16_t i = 0; i < n; ++i) {
+      uint64_t b = bytes_tat, p = packets_tat;
+      if (GcraConform(&b, now, units[i], l.decision) && GcraConform(&p, now, 1, l.packets)) {
+        bytes_tat = b;
+        packets_tat = p;
+        r.pass |= 1u << i;
+      }
+    }
+    if (r.pass == 0) break;  // nothing conformed: the state stays as it is
+    rte_int128_t desired;
+    desired.val[0] = bytes_tat;
+    desired.val[1] = packets_tat;
+    // On failure `expected` becomes what another worker left: meter again.
+    if (rte_atomic128_cmp_exchange(reinterpret_cast<rte_int128_t*>(st.tat), &expected, &desired,
+                                   0, __ATOMIC_RELAXED, __ATOMIC_RELAXED))
+      break;
+  }
+  if (!l.colour.enabled() || r.pass == 0) {
+    r.green = r.pass;
+    return r;
+  }
+  uint64_t expected_colour = __atomic_load_n(&st.colour_tat, __ATOMIC_RELAXED);
+  for (;;) {
+    uint64_t tat = expected_colour;
+    r.green = 0;
+    for (uint16_t i = 0; i < n; ++i)
+      if (((r.pass >> i) & 1) && GcraConform(&tat, now, units[i], l.colour)) r.green |= 1u << i;
+    if (r.green == 0 ||
+        __atomic_compare_exchange_n(&st.colour_tat, &expected_colour, tat, false, __ATOMIC_RELAXED,
+                                    __ATOMIC_RELAXED))
+      break;
+  }
+  return r;
+}
+
+}  // namespace switchyard
