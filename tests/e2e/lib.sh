@@ -166,9 +166,10 @@ cleanup() {
   for pid in "${_PIDS[@]}"; do _kill_pid "$pid"; done
   _kill_pid "$CD_PID"
   _kill_pid "$DP_PID"
-  for ns in "${_NETNS[@]}"; do ip netns del "$ns" 2>/dev/null; done
-  # Belt and braces: anything else carrying this run's prefix.
-  for ns in $(ip netns list 2>/dev/null | awk '{print $1}' | grep "^$P" ); do
+  # A namespace outlives its deletion while a process holds it: kill what
+  # still runs in the test's namespaces (daemonized servers) first.
+  for ns in "${_NETNS[@]}" $(ip netns list 2>/dev/null | awk '{print $1}' | grep "^$P"); do
+    for pid in $(ip netns pids "$ns" 2>/dev/null); do kill -KILL "$pid" 2>/dev/null; done
     ip netns del "$ns" 2>/dev/null
   done
   for ns in $(ip -o link show 2>/dev/null | awk -F': ' '{print $2}' | cut -d@ -f1 | grep "^$P"); do
@@ -401,6 +402,25 @@ mk_vlan_if() {
 }
 
 # --- QEMU -------------------------------------------------------------------
+
+# testpmd_hugepages: hugepages for a dpdk-testpmd peer (the dataplane itself
+# runs --no-huge), idempotently: reserves more only if fewer than 1024
+# (2 GiB) are free, mounts hugetlbfs only if it is not mounted. Fails the
+# test if fewer than 256 are free afterwards.
+testpmd_hugepages() {
+  local want=1024 free total
+  free=$(awk '/HugePages_Free/ {print $2}' /proc/meminfo)
+  if [ "${free:-0}" -lt "$want" ]; then
+    total=$(cat /proc/sys/vm/nr_hugepages)
+    echo $((total + want - free)) >/proc/sys/vm/nr_hugepages ||
+      fail "cannot reserve hugepages (/proc/sys/vm/nr_hugepages)"
+    free=$(awk '/HugePages_Free/ {print $2}' /proc/meminfo)
+  fi
+  [ "$free" -ge 256 ] || fail "only $free hugepages free after reserving (want $want)"
+  mkdir -p /dev/hugepages
+  mountpoint -q /dev/hugepages || must mount -t hugetlbfs nodev /dev/hugepages
+  log "hugepages: $(cat /proc/sys/vm/nr_hugepages) reserved, $free free"
+}
 
 # kvm_boots QEMU KERNEL: true if KVM actually runs a guest here, not merely
 # if /dev/kvm exists: on some hosts /dev/kvm is there (and writable) but a

@@ -17,20 +17,7 @@ if [ -z "$TESTPMD" ]; then
   exit 77
 fi
 
-# Hugepages for testpmd, idempotently: reserve more only if fewer than
-# 1024 (2 GiB) are free, mount hugetlbfs only if it is not mounted.
-WANT=1024
-free=$(awk '/HugePages_Free/ {print $2}' /proc/meminfo)
-if [ "${free:-0}" -lt "$WANT" ]; then
-  total=$(cat /proc/sys/vm/nr_hugepages)
-  echo $((total + WANT - free)) >/proc/sys/vm/nr_hugepages ||
-    fail "cannot reserve hugepages (/proc/sys/vm/nr_hugepages)"
-  free=$(awk '/HugePages_Free/ {print $2}' /proc/meminfo)
-fi
-[ "$free" -ge 256 ] || fail "only $free hugepages free after reserving (want $WANT)"
-mkdir -p /dev/hugepages
-mountpoint -q /dev/hugepages || must mount -t hugetlbfs nodev /dev/hugepages
-log "hugepages: $(cat /proc/sys/vm/nr_hugepages) reserved, $free free"
+testpmd_hugepages
 
 MAC_A=02:00:00:00:00:0a
 MAC_B=02:00:00:00:00:0b
