@@ -14,6 +14,7 @@
 #include <spdlog/spdlog.h>
 
 #include "ports/devargs.h"
+#include "features/limits/gcra.h"
 #include "ports/mbuf_pools.h"
 #include "switchyard/mac_limits.h"
 
@@ -324,6 +325,7 @@ v1::DataplaneState Dataplane::State() {
 
 void Dataplane::Tick() {
   macs_->Age(NowMs(), uint64_t{opts_.mac_aging_s} * 1000);
+  limit_states_->Refresh(ScaledNow(rte_rdtsc()));
   std::vector<v1::Event> changes;
   {
     // A config change may be waiting on this thread (MAC flush) while

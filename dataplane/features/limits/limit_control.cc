@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "core/dataplane.h"
+#include "features/limits/gcra.h"
 
 namespace switchyard {
 
@@ -35,7 +36,7 @@ bool Dataplane::UpdateLimits(const ConfigState& want,
     }
     const auto slot = static_cast<uint16_t>(free - used.begin());
     *free = true;
-    limit_states_->Reset(slot);
+    limit_states_->Reset(slot, ScaledNow(rte_rdtsc()));
     limit_base_[slot] = counters_now().limits[slot];
     limit_slots_[name] = slot;
   }
