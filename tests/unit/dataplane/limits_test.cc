@@ -114,6 +114,40 @@ TEST(Gcra, UnderTheLimitEverythingPasses) {
   EXPECT_EQ(d.frames, 100000u);
 }
 
+// Scaled time wraps, and TATs compare by wrapped difference: a slot reset
+// to zero once the TSC passed 2^55 looked ~200 days ahead and dropped
+// everything (this failed when Reset wrote zeros); a bucket idle for more
+// than half the wrap did the same unless Refresh kept its TAT recent.
+TEST(LimitStates, FreshSlotsAndLongIdleBucketsPassAtAnyUptime) {
+  const v1::Limit l = Bps(100'000'000);
+  const LimitBuckets b = BucketsOf(l, kHz);
+  LimitRef ref;
+  ref.decision = b.decision;
+  const uint32_t units[1] = {1500};
+  LimitStates states;
+  for (uint64_t tsc : {uint64_t{1} << 40, (uint64_t{1} << 55) + 12345, (uint64_t{1} << 56) - 1000}) {
+    const uint64_t now = ScaledNow(tsc);
+    states.Reset(7, now);
+    EXPECT_EQ(Meter(ref, states[7], now, units, 1).pass, 1u) << "fresh slot at TSC " << tsc;
+    // Idle for 9/16 of the wrap: without a refresh the TAT looks ahead.
+    const uint64_t later = now + (uint64_t{9} << 60);
+    LimitState copy = states[7];
+    EXPECT_EQ(Meter(ref, copy, later, units, 1).pass, 0u) << "the ambiguity Refresh removes";
+    // Refreshed on the way (the housekeeping tick runs every 500 ms).
+    for (uint64_t k = 0; k < 9; ++k) states.Refresh(now + (k << 60));
+    EXPECT_EQ(Meter(ref, states[7], later, units, 1).pass, 1u) << "long idle at TSC " << tsc;
+  }
+  // Refresh changes no decision: a bucket in use (TAT ahead of now) is kept.
+  const uint64_t now = ScaledNow(uint64_t{1} << 41);
+  states.Reset(3, now);
+  const uint32_t burst[1] = {static_cast<uint32_t>(b.decision.tau / b.decision.cost)};
+  ASSERT_EQ(Meter(ref, states[3], now, burst, 1).pass, 1u);
+  const uint64_t tat = states[3].tat[0];
+  states.Refresh(now);
+  EXPECT_EQ(states[3].tat[0], tat);
+  EXPECT_EQ(Meter(ref, states[3], now, units, 1).pass, 0u) << "still empty";
+}
+
 TEST(LimitColours, TwoRateIsYellowBetweenTheRatesAndRedAbove) {
   v1::Limit l = Bps(100'000'000);
   l.set_peak_bps(200'000'000);
