@@ -323,6 +323,10 @@ Status PrepareLimitSet(const DesiredState& state, pb::Limit& limit) {
     return NotFound("limit.port: port '{}' does not exist", limit.port());
   if (!limit.tenant().empty() && !state.tenants.count(limit.tenant()))
     return NotFound("limit.tenant: tenant '{}' does not exist", limit.tenant());
+  if (!state.limits.count(limit.name()) && state.limits.size() >= kMaxLimits) {
+    return {grpc::StatusCode::RESOURCE_EXHAUSTED,
+            fmt::format("limit: the switch holds at most {} limits", kMaxLimits)};
+  }
   return {};
 }
 

@@ -68,8 +68,12 @@ inline constexpr size_t kMaxRemoteVteps = 1024;
 // kMaxRemoteVteps addresses.
 Status PrepareVtepCreate(const DesiredState& state, pb::Vtep& vtep);
 
+// At most this many limits (the dataplane's bucket slots).
+inline constexpr size_t kMaxLimits = 4096;
+
 // Normalizes and validates `limit` for `limit set` (create or change in
-// place): what it limits exists (NOT_FOUND).
+// place): what it limits exists (NOT_FOUND); RESOURCE_EXHAUSTED for a new
+// limit past kMaxLimits.
 Status PrepareLimitSet(const DesiredState& state, pb::Limit& limit);
 
 // The names of the limits on `port` / `tenant` (deleted with it).

@@ -1,6 +1,8 @@
 #include "requests.h"
 
+#include <algorithm>
 #include <cstdint>
+#include <cstdlib>
 
 #include <fmt/format.h>
 
@@ -241,6 +243,94 @@ Parsed<v1::CreateVtepRequest> BuildCreateVtep(const std::string& tenant, const s
   v1::CreateVtepRequest req;
   req.mutable_vtep()->set_tenant(tenant);
   req.mutable_vtep()->set_remote(ip.value());
+  return R::Ok(std::move(req));
+}
+
+Parsed<uint64_t> ParseRate(const std::string& text, std::string_view option) {
+  using R = Parsed<uint64_t>;
+  if (text.empty()) return R::Ok(0);
+  double mult = 1;
+  std::string num = text;
+  switch (text.back()) {
+    case 'k': case 'K': mult = 1e3; num.pop_back(); break;
+    case 'M': mult = 1e6; num.pop_back(); break;
+    case 'G': mult = 1e9; num.pop_back(); break;
+    default: break;
+  }
+  // Digits with at most one decimal point: no sign, exponent, hex or "inf".
+  const bool plain = !num.empty() && num.find_first_not_of("0123456789.") == std::string::npos &&
+                     std::count(num.begin(), num.end(), '.') <= 1 && num != ".";
+  char* end = nullptr;
+  const double v = plain ? std::strtod(num.c_str(), &end) : -1;
+  if (!plain || end != num.c_str() + num.size() || !(v >= 0) || v * mult > 1e15) {
+    return R::Error(fmt::format("{}: '{}' is not a rate (a number with an optional k, M or G, "
+                                "e.g. 100M)", option, text));
+  }
+  return R::Ok(static_cast<uint64_t>(v * mult + 0.5));
+}
+
+Parsed<v1::Limit> BuildLimitTarget(const LimitArgs& a) {
+  using R = Parsed<v1::Limit>;
+  v1::Limit l;
+  if (a.port.empty() == a.tenant.empty()) return R::Error("--port, --tenant: give exactly one");
+  l.set_port(a.port);
+  l.set_tenant(a.tenant);
+  if (a.direction == "in" || a.direction.empty()) {
+    l.set_direction(v1::LIMIT_DIRECTION_IN);
+  } else if (a.direction == "out") {
+    l.set_direction(v1::LIMIT_DIRECTION_OUT);
+  } else {
+    return R::Error(fmt::format("--direction: 'in' or 'out', got '{}'", a.direction));
+  }
+  if (a.storm == "broadcast") {
+    l.set_storm(v1::STORM_CLASS_BROADCAST);
+  } else if (a.storm == "multicast") {
+    l.set_storm(v1::STORM_CLASS_MULTICAST);
+  } else if (a.storm == "unknown") {
+    l.set_storm(v1::STORM_CLASS_UNKNOWN);
+  } else if (!a.storm.empty()) {
+    return R::Error(fmt::format("--storm: broadcast, multicast or unknown, got '{}'", a.storm));
+  }
+  return R::Ok(std::move(l));
+}
+
+Parsed<v1::SetLimitRequest> BuildSetLimit(const LimitArgs& a) {
+  using R = Parsed<v1::SetLimitRequest>;
+  auto target = BuildLimitTarget(a);
+  if (!target.ok()) return R::Error(target.error());
+  v1::SetLimitRequest req;
+  v1::Limit& l = *req.mutable_limit();
+  l = target.value();
+  struct Rate {
+    const std::string& text;
+    const char* option;
+    void (v1::Limit::*set)(uint64_t);
+  };
+  for (const Rate& r : {Rate{a.bps, "--bps", &v1::Limit::set_bps},
+                        Rate{a.pps, "--pps", &v1::Limit::set_pps},
+                        Rate{a.peak_bps, "--peak-bps", &v1::Limit::set_peak_bps},
+                        Rate{a.burst, "--burst", &v1::Limit::set_burst_bytes},
+                        Rate{a.excess_burst, "--excess-burst", &v1::Limit::set_excess_burst_bytes},
+                        Rate{a.peak_burst, "--peak-burst", &v1::Limit::set_peak_burst_bytes},
+                        Rate{a.burst_packets, "--burst-packets", &v1::Limit::set_burst_packets}}) {
+    auto v = ParseRate(r.text, r.option);
+    if (!v.ok()) return R::Error(v.error());
+    (l.*r.set)(v.value());
+  }
+  if (!a.burst_ms.empty()) {
+    if (!a.burst.empty() || !a.burst_packets.empty())
+      return R::Error("--burst-ms: instead of --burst and --burst-packets, not with them");
+    auto ms = ParseUint(a.burst_ms, "--burst-ms", 1, 100000);
+    if (!ms.ok()) return R::Error(ms.error());
+    if (!a.peak_burst.empty()) return R::Error("--burst-ms: instead of --peak-burst, not with it");
+    // MS of each rate given; at least one minimum-size frame (a packet).
+    auto of = [&](uint64_t bytes_per_s, uint64_t floor) {
+      return bytes_per_s == 0 ? 0 : std::max(floor, bytes_per_s * ms.value() / 1000);
+    };
+    l.set_burst_bytes(of(l.bps() / 8, 64));
+    l.set_peak_burst_bytes(of(l.peak_bps() / 8, 64));
+    l.set_burst_packets(of(l.pps(), 1));
+  }
   return R::Ok(std::move(req));
 }
 

@@ -64,4 +64,24 @@ Parsed<switchyard::v1::CreateVtepRequest> BuildCreateVtep(const std::string& ten
                                                           const std::string& remote,
                                                           const std::string& path = {});
 
+// `limit set|clear` as typed: the selectors and, for set, the rates and
+// bursts as text so that errors name the option.
+struct LimitArgs {
+  std::string port, tenant, direction, storm;
+  std::string bps, pps, burst, burst_ms, excess_burst, peak_bps, peak_burst, burst_packets;
+};
+
+// "1500", "100k", "2.5M", "10G": decimal multiples (k = 1,000); empty = 0.
+Parsed<uint64_t> ParseRate(const std::string& text, std::string_view option);
+
+// The limit the selectors name: --port [--direction] [--storm] | --tenant.
+// Which selectors go together is controld's rule.
+Parsed<switchyard::v1::Limit> BuildLimitTarget(const LimitArgs& a);
+
+// `limit set`: the target with its rates and bursts. --burst-ms MS sets
+// every burst (committed, peak, packets) to MS of its rate, at least one
+// 64-byte frame or one packet; it excludes --burst, --peak-burst and
+// --burst-packets.
+Parsed<switchyard::v1::SetLimitRequest> BuildSetLimit(const LimitArgs& a);
+
 }  // namespace yardctl

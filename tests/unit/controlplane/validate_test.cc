@@ -764,5 +764,124 @@ TEST_F(VtepChecksTest, VtepAddressCannotChangeInPlaceTheGatewayCan) {
   EXPECT_THAT(st.message(), HasSubstr("port.vtep_ip: cannot change in place"));
 }
 
+// --- limits ---
+
+pb::Limit PortLimit(const std::string& port, uint64_t bps) {
+  pb::Limit l;
+  l.set_port(port);
+  l.set_bps(bps);
+  return l;
+}
+
+TEST(NormalizeLimit, NamesAndDefaults) {
+  pb::Limit l = PortLimit("vm1", 1'000'000);
+  l.set_generation(9);
+  ASSERT_TRUE(NormalizeLimit(l).ok());
+  EXPECT_EQ(l.name(), "port/vm1/in");
+  EXPECT_EQ(l.direction(), pb::LIMIT_DIRECTION_IN) << "unspecified is in";
+  EXPECT_EQ(l.generation(), 0u) << "set by controld, not the caller";
+  l.set_direction(pb::LIMIT_DIRECTION_OUT);
+  ASSERT_TRUE(NormalizeLimit(l).ok());
+  EXPECT_EQ(l.name(), "port/vm1/out");
+  l.set_direction(pb::LIMIT_DIRECTION_IN);
+  l.set_storm(pb::STORM_CLASS_UNKNOWN);
+  ASSERT_TRUE(NormalizeLimit(l).ok());
+  EXPECT_EQ(l.name(), "port/vm1/storm-unknown");
+  pb::Limit t;
+  t.set_tenant("blue");
+  t.set_pps(1000);
+  ASSERT_TRUE(NormalizeLimit(t).ok());
+  EXPECT_EQ(t.name(), "tenant/blue");
+  // The extremes of each range are accepted.
+  pb::Limit edge = PortLimit("vm1", 8000);
+  edge.set_burst_bytes(64);
+  edge.set_pps(1'000'000'000);
+  edge.set_burst_packets(1);
+  EXPECT_TRUE(NormalizeLimit(edge).ok());
+  edge.set_bps(400'000'000'000);
+  edge.set_peak_bps(400'000'000'000);
+  edge.set_peak_burst_bytes(10'000'000'000);
+  EXPECT_TRUE(NormalizeLimit(edge).ok());
+}
+
+TEST(NormalizeLimit, RejectsEachBadFieldNamingIt) {
+  struct LimitCase {
+    std::string label;
+    std::function<void(pb::Limit&)> mutate;
+    std::string field;
+  };
+  const std::vector<LimitCase> cases = {
+      {"neither port nor tenant", [](pb::Limit& l) { l.clear_port(); }, "limit.port"},
+      {"both port and tenant", [](pb::Limit& l) { l.set_tenant("blue"); }, "limit.tenant"},
+      {"bad port name", [](pb::Limit& l) { l.set_port("a/b"); }, "limit.port"},
+      {"unknown direction", [](pb::Limit& l) { l.set_direction(static_cast<pb::LimitDirection>(7)); },
+       "limit.direction"},
+      {"unknown storm class", [](pb::Limit& l) { l.set_storm(static_cast<pb::StormClass>(9)); }, "limit.storm"},
+      {"tenant out", [](pb::Limit& l) { l.clear_port(); l.set_tenant("blue"); l.set_direction(pb::LIMIT_DIRECTION_OUT); },
+       "limit.direction"},
+      {"tenant storm", [](pb::Limit& l) { l.clear_port(); l.set_tenant("blue"); l.set_storm(pb::STORM_CLASS_BROADCAST); },
+       "limit.storm"},
+      {"storm out", [](pb::Limit& l) { l.set_storm(pb::STORM_CLASS_MULTICAST); l.set_direction(pb::LIMIT_DIRECTION_OUT); },
+       "limit.storm"},
+      {"no rate", [](pb::Limit& l) { l.set_bps(0); }, "limit.bps"},
+      {"bps below 8 kbit/s", [](pb::Limit& l) { l.set_bps(7999); }, "limit.bps"},
+      {"bps above 400 Gbit/s", [](pb::Limit& l) { l.set_bps(400'000'000'001); }, "limit.bps"},
+      {"pps above 1 G", [](pb::Limit& l) { l.set_pps(1'000'000'001); }, "limit.pps"},
+      {"burst below a frame", [](pb::Limit& l) { l.set_burst_bytes(63); }, "limit.burst_bytes"},
+      {"burst above 10 GB", [](pb::Limit& l) { l.set_burst_bytes(10'000'000'001); }, "limit.burst_bytes"},
+      {"excess burst below a frame", [](pb::Limit& l) { l.set_excess_burst_bytes(10); }, "limit.excess_burst_bytes"},
+      {"byte burst without bps", [](pb::Limit& l) { l.set_bps(0); l.set_pps(10); l.set_burst_bytes(1000); },
+       "limit.bps"},
+      {"packet burst without pps", [](pb::Limit& l) { l.set_burst_packets(10); }, "limit.burst_packets"},
+      {"peak below committed", [](pb::Limit& l) { l.set_peak_bps(999'999); }, "limit.peak_bps"},
+      {"peak burst without peak", [](pb::Limit& l) { l.set_peak_burst_bytes(5000); }, "limit.peak_burst_bytes"},
+      {"excess burst with a peak", [](pb::Limit& l) { l.set_peak_bps(2'000'000); l.set_excess_burst_bytes(5000); },
+       "limit.excess_burst_bytes"},
+  };
+  for (const auto& c : cases) {
+    pb::Limit l = PortLimit("vm1", 1'000'000);
+    c.mutate(l);
+    Status st = NormalizeLimit(l);
+    EXPECT_EQ(st.code(), StatusCode::INVALID_ARGUMENT) << c.label;
+    EXPECT_THAT(st.message(), HasSubstr(c.field)) << c.label << ": " << st.message();
+  }
+}
+
+TEST_F(ChecksTest, LimitTargetsExistAndTheSlotsAreBounded) {
+  AddPort(AccessPort());
+  pb::Limit l = PortLimit("vm9", 1'000'000);
+  Status st = PrepareLimitSet(state_, l);
+  EXPECT_EQ(st.code(), StatusCode::NOT_FOUND);
+  EXPECT_THAT(st.message(), HasSubstr("limit.port"));
+  pb::Limit t;
+  t.set_tenant("green");
+  t.set_bps(1'000'000);
+  st = PrepareLimitSet(state_, t);
+  EXPECT_EQ(st.code(), StatusCode::NOT_FOUND);
+  EXPECT_THAT(st.message(), HasSubstr("limit.tenant"));
+  // Full: a new limit is refused, a change of an existing one is not.
+  for (size_t i = 0; i < kMaxLimits; ++i) state_.limits[fmt::format("port/p{}/in", i)] = pb::Limit();
+  l = PortLimit("vm1", 1'000'000);
+  st = PrepareLimitSet(state_, l);
+  EXPECT_EQ(st.code(), StatusCode::RESOURCE_EXHAUSTED);
+  EXPECT_THAT(st.message(), HasSubstr("4096"));
+  state_.limits.erase("port/p0/in");
+  state_.limits["port/vm1/in"] = pb::Limit();
+  l = PortLimit("vm1", 2'000'000);
+  EXPECT_TRUE(PrepareLimitSet(state_, l).ok()) << "changed in place";
+}
+
+TEST_F(ChecksTest, LimitsOfAPortOrTenant) {
+  state_.limits["port/vm1/in"] = PortLimit("vm1", 1'000'000);
+  state_.limits["port/vm1/storm-broadcast"] = PortLimit("vm1", 1'000'000);
+  state_.limits["port/vm2/in"] = PortLimit("vm2", 1'000'000);
+  pb::Limit t;
+  t.set_tenant("blue");
+  state_.limits["tenant/blue"] = t;
+  EXPECT_EQ(LimitsOf(state_, "vm1", ""), (std::vector<std::string>{"port/vm1/in", "port/vm1/storm-broadcast"}));
+  EXPECT_EQ(LimitsOf(state_, "", "blue"), std::vector<std::string>{"tenant/blue"});
+  EXPECT_TRUE(LimitsOf(state_, "vm3", "red").empty());
+}
+
 }  // namespace
 }  // namespace switchyard::controlplane

@@ -1,5 +1,8 @@
 #include "requests.h"
 
+#include <functional>
+#include <vector>
+
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
@@ -272,6 +275,121 @@ TEST(BuildUpdateTenant, GivenFieldsOverTheCurrentOnes) {
   TenantAddArgs none;
   none.name = "red";
   EXPECT_THAT(BuildUpdateTenant(cur, none).error(), StartsWith("nothing to change"));
+}
+
+TEST(ParseRate, DecimalMultiples) {
+  EXPECT_EQ(ParseRate("", "--bps").value(), 0u);
+  EXPECT_EQ(ParseRate("1500", "--bps").value(), 1500u);
+  EXPECT_EQ(ParseRate("100k", "--bps").value(), 100'000u);
+  EXPECT_EQ(ParseRate("100K", "--bps").value(), 100'000u);
+  EXPECT_EQ(ParseRate("2.5M", "--bps").value(), 2'500'000u);
+  EXPECT_EQ(ParseRate("10G", "--bps").value(), 10'000'000'000u);
+  EXPECT_EQ(ParseRate("0.5", "--pps").value(), 1u) << "rounded";
+  for (const char* bad : {"M", "1.2.3", "-5", "+5", "1e6", "0x10", "inf", "nan", " 5", "5 ", "5m", "5T",
+                          ".", "2000000G"}) {
+    auto r = ParseRate(bad, "--peak-bps");
+    EXPECT_FALSE(r.ok()) << bad;
+    EXPECT_THAT(r.error(), StartsWith("--peak-bps: ")) << bad;
+  }
+}
+
+TEST(BuildSetLimit, SelectorsAndRates) {
+  LimitArgs a;
+  a.port = "vm1";
+  a.bps = "20M";
+  a.pps = "10k";
+  a.burst = "64k";
+  auto r = BuildSetLimit(a);
+  ASSERT_TRUE(r.ok()) << r.error();
+  const v1::Limit& l = r.value().limit();
+  EXPECT_EQ(l.port(), "vm1");
+  EXPECT_EQ(l.direction(), v1::LIMIT_DIRECTION_IN);
+  EXPECT_EQ(l.bps(), 20'000'000u);
+  EXPECT_EQ(l.pps(), 10'000u);
+  EXPECT_EQ(l.burst_bytes(), 64'000u);
+  EXPECT_EQ(l.burst_packets(), 0u) << "not given: controld's default";
+
+  a = {};
+  a.tenant = "red";
+  a.bps = "1G";
+  a.peak_bps = "2G";
+  a.peak_burst = "1M";
+  r = BuildSetLimit(a);
+  ASSERT_TRUE(r.ok()) << r.error();
+  EXPECT_EQ(r.value().limit().tenant(), "red");
+  EXPECT_EQ(r.value().limit().peak_bps(), 2'000'000'000u);
+  EXPECT_EQ(r.value().limit().peak_burst_bytes(), 1'000'000u);
+
+  a = {};
+  a.port = "vm1";
+  a.direction = "out";
+  a.storm = "multicast";
+  a.pps = "100";
+  r = BuildSetLimit(a);
+  ASSERT_TRUE(r.ok()) << "which selectors go together is controld's rule";
+  EXPECT_EQ(r.value().limit().direction(), v1::LIMIT_DIRECTION_OUT);
+  EXPECT_EQ(r.value().limit().storm(), v1::STORM_CLASS_MULTICAST);
+}
+
+TEST(BuildSetLimit, BurstAsTimeCoversEveryRate) {
+  LimitArgs a;
+  a.port = "vm1";
+  a.bps = "100M";
+  a.peak_bps = "200M";
+  a.pps = "1M";
+  a.burst_ms = "20";
+  auto r = BuildSetLimit(a);
+  ASSERT_TRUE(r.ok()) << r.error();
+  EXPECT_EQ(r.value().limit().burst_bytes(), 250'000u);  // 20 ms of 12.5 MB/s
+  EXPECT_EQ(r.value().limit().peak_burst_bytes(), 500'000u);
+  EXPECT_EQ(r.value().limit().burst_packets(), 20'000u);
+  // At least one minimum frame / one packet.
+  a = {};
+  a.port = "vm1";
+  a.bps = "8k";
+  a.pps = "10";
+  a.burst_ms = "1";
+  r = BuildSetLimit(a);
+  ASSERT_TRUE(r.ok()) << r.error();
+  EXPECT_EQ(r.value().limit().burst_bytes(), 64u);
+  EXPECT_EQ(r.value().limit().burst_packets(), 1u);
+  EXPECT_EQ(r.value().limit().peak_burst_bytes(), 0u) << "no peak rate";
+}
+
+TEST(BuildSetLimit, ErrorsNameTheOption) {
+  struct Bad {
+    std::function<void(LimitArgs&)> mutate;
+    std::string prefix;
+  };
+  const std::vector<Bad> cases = {
+      {[](LimitArgs& a) { a.port.clear(); }, "--port, --tenant"},
+      {[](LimitArgs& a) { a.tenant = "red"; }, "--port, --tenant"},
+      {[](LimitArgs& a) { a.direction = "both"; }, "--direction: "},
+      {[](LimitArgs& a) { a.storm = "all"; }, "--storm: "},
+      {[](LimitArgs& a) { a.bps = "fast"; }, "--bps: "},
+      {[](LimitArgs& a) { a.pps = "-1"; }, "--pps: "},
+      {[](LimitArgs& a) { a.burst = "1x"; }, "--burst: "},
+      {[](LimitArgs& a) { a.excess_burst = "x"; }, "--excess-burst: "},
+      {[](LimitArgs& a) { a.peak_burst = "x"; }, "--peak-burst: "},
+      {[](LimitArgs& a) { a.burst_packets = "x"; }, "--burst-packets: "},
+      {[](LimitArgs& a) { a.burst_ms = "0"; }, "--burst-ms: "},
+      {[](LimitArgs& a) { a.burst_ms = "5"; a.burst = "1000"; }, "--burst-ms: "},
+      {[](LimitArgs& a) { a.burst_ms = "5"; a.burst_packets = "10"; }, "--burst-ms: "},
+      {[](LimitArgs& a) { a.burst_ms = "5"; a.peak_burst = "1000"; }, "--burst-ms: "},
+  };
+  for (const Bad& c : cases) {
+    LimitArgs a;
+    a.port = "vm1";
+    a.bps = "1M";
+    c.mutate(a);
+    auto r = BuildSetLimit(a);
+    ASSERT_FALSE(r.ok()) << c.prefix;
+    EXPECT_THAT(r.error(), StartsWith(c.prefix));
+  }
+  LimitArgs clear;
+  clear.tenant = "red";
+  clear.direction = "sideways";
+  EXPECT_THAT(BuildLimitTarget(clear).error(), StartsWith("--direction: "));
 }
 
 }  // namespace
