@@ -1,5 +1,7 @@
 #include "features/limits/limit_stage.h"
 
+#include <cstring>
+
 #include <fmt/format.h>
 #include <rte_cycles.h>
 #include <rte_mbuf.h>
@@ -27,12 +29,17 @@ const char* Colour(const MeterResult& m, uint16_t i) {
 void Count(WorkerCounters& c, const LimitRef& l, const MeterResult& m, const uint32_t* units,
            uint16_t n) {
   LimitCounters& lc = c.limits[l.slot];
+  const uint32_t all = AllOf(n);
+  if (m.green == all) {  // the common case: the whole run green
+    lc.green_packets += n;
+    lc.green_bytes += m.units;
+    return;
+  }
   uint64_t sum[3] = {0, 0, 0};  // green, yellow, red
   for (uint16_t i = 0; i < n; ++i) {
     const unsigned colour = ((m.green >> i) & 1) ? 0 : ((m.pass >> i) & 1) ? 1 : 2;
     sum[colour] += units[i];
   }
-  const uint32_t all = AllOf(n);
   const auto green = static_cast<uint64_t>(__builtin_popcount(m.green & all));
   const auto passed = static_cast<uint64_t>(__builtin_popcount(m.pass & all));
   lc.green_packets += green;
@@ -50,13 +57,20 @@ uint32_t MeterRun(WorkerContext& w, const Snapshot& s, Burst& b, uint16_t r, uin
                   uint32_t candidates, uint64_t now) {
   const LimitRef& l = s.limits.limits[li];
   const uint16_t begin = b.run_start[r], n = b.RunLength(r);
+  const bool whole = candidates == AllOf(n);  // the common case: no index to keep
+  const bool tagged = b.tagged[r];
   uint32_t units[kBurstSize];
   uint16_t index[kBurstSize];
   uint16_t k = 0;
-  for (uint16_t i = 0; i < n; ++i) {
-    if (!((candidates >> i) & 1)) continue;
-    units[k] = Units(b.pkts[begin + i], b.tagged[r]);
-    index[k++] = i;
+  if (whole) {
+    for (uint16_t i = 0; i < n; ++i) units[i] = Units(b.pkts[begin + i], tagged);
+    k = n;
+  } else {
+    for (uint16_t i = 0; i < n; ++i) {
+      if (!((candidates >> i) & 1)) continue;
+      units[k] = Units(b.pkts[begin + i], tagged);
+      index[k++] = i;
+    }
   }
   if (k == 0) return 0;
   LimitState& shared = (*s.limits.states)[l.slot];
@@ -65,9 +79,10 @@ uint32_t MeterRun(WorkerContext& w, const Snapshot& s, Burst& b, uint16_t r, uin
     if (!b.trace->commit) dry = shared;
   const MeterResult m = Meter(l, kTrace && !b.trace->commit ? dry : shared, now, units, k);
   Count(*w.counters, l, m, units, k);
-  uint32_t pass = 0;
-  for (uint16_t j = 0; j < k; ++j)
-    if ((m.pass >> j) & 1) pass |= 1u << index[j];
+  uint32_t pass = whole ? m.pass & AllOf(n) : 0;
+  if (!whole)
+    for (uint16_t j = 0; j < k; ++j)
+      if ((m.pass >> j) & 1) pass |= 1u << index[j];
   if constexpr (kTrace) {
     for (uint16_t j = 0; j < k; ++j)
       b.trace->Add(r, "limit", fmt::format("{}: {} ({} bytes)", l.name, Colour(m, j), units[j]));
@@ -171,6 +186,11 @@ uint16_t EgressLimit(WorkerContext& w, const Snapshot& s, uint16_t li, uint16_t 
     for (uint16_t i = 0; i < k; ++i) units[i] = Units(pkts[base + i], tagged);
     const MeterResult m = Meter(l, (*s.limits.states)[l.slot], now, units, k);
     Count(*w.counters, l, m, units, k);
+    if ((m.pass & AllOf(k)) == AllOf(k)) {  // the common case: all pass
+      if (kept != base) std::memmove(pkts + kept, pkts + base, k * sizeof(*pkts));
+      kept = static_cast<uint16_t>(kept + k);
+      continue;
+    }
     for (uint16_t i = 0; i < k; ++i) {
       rte_mbuf* p = pkts[base + i];
       if ((m.pass >> i) & 1) {

@@ -7,8 +7,7 @@
 // Every benchmark reports `cyc/pkt`: rte_rdtsc() cycles spent in the measured
 // call(s) only, divided by the packets they handled. Resetting mbufs between
 // bursts (a pushed tag must be taken off again) is outside the measured
-// region. Stages that do not exist yet (meters, rules) have a hook at the
-// bottom of this file.
+// region.
 
 #include <benchmark/benchmark.h>
 #include <sched.h>
@@ -30,6 +29,9 @@
 #include "core/snapshot_builder.h"
 #include "core/eth_parse.h"
 #include "features/l2/mac_table.h"
+#include "features/limits/gcra.h"
+#include "features/limits/limit_builder.h"
+#include "features/limits/limit_state.h"
 #include "features/vlan/vlan_stage.h"
 #include "features/vxlan/vxlan_headers.h"
 #include "testing/fixtures.h"
@@ -386,9 +388,103 @@ BENCHMARK(BM_Vxlan)
     ->Args({static_cast<int>(VxlanPath::kDecap), 32})
     ->Args({static_cast<int>(VxlanPath::kPlainTenant), 1});
 
-// Hooks for stages that do not exist yet: add BENCHMARK(BM_Meter),
-// BENCHMARK(BM_Rules) here with the feature, measured the same way (cycles
-// in the stage call / packets).
+// --- rate limits (features/limits) ----------------------------------------------
+// Known unicast p0 -> p1 in red (the BM_Pipeline access -> access path),
+// every limit far above the traffic (400 Gbit/s: every frame green), so
+// what is measured is the metering, not drops:
+//   none        no limit anywhere
+//   elsewhere   limits on another port (in, out, storm) only: red pays nothing
+//   other-tenant  blue has an aggregate limit: red's runs are looked up
+//   port-in     p0's in limit          tenant    red's aggregate limit
+//   port-out    p1's out limit         all       p0 in + red + p1 out
+//   storm       p0's three storm limits (known unicast: none applies)
+
+enum class LimitCase { kNone, kElsewhere, kOtherTenant, kPortIn, kTenant, kPortOut, kAll, kStorm };
+
+void BM_Limits(benchmark::State& state) {
+  const auto c = static_cast<LimitCase>(state.range(0));
+  testing::WorkerHarness h(Pool());
+  TenantMap tenants{{"red", testing::MakeTenant("red", 1, 0, 1u << 20)},
+                    {"blue", testing::MakeTenant("blue", 2, 0, 1u << 20)}};
+  PortMap ports;
+  testing::AddPort(ports, testing::AccessPort("p0", 0, "red"));
+  testing::AddPort(ports, testing::AccessPort("p1", 1, "red"));
+  testing::AddPort(ports, testing::AccessPort("p2", 2, "blue"));
+  LimitStates states;
+  LimitInputs in;
+  in.tsc_hz = rte_get_tsc_hz();
+  in.states = &states;
+  auto add = [&](const std::string& name, const std::string& port, const std::string& tenant,
+                 v1::LimitDirection dir = v1::LIMIT_DIRECTION_IN, v1::StormClass storm = v1::STORM_CLASS_NONE) {
+    v1::Limit l;
+    l.set_name(name);
+    l.set_port(port);
+    l.set_tenant(tenant);
+    l.set_direction(dir);
+    l.set_storm(storm);
+    l.set_bps(400'000'000'000);
+    const auto slot = static_cast<uint16_t>(in.limits.size());
+    in.limits[name] = l;
+    in.slots[name] = slot;
+    states.Reset(slot, ScaledNow(rte_rdtsc()));
+  };
+  auto storms = [&](const std::string& port) {
+    add("port/" + port + "/storm-broadcast", port, "", v1::LIMIT_DIRECTION_IN, v1::STORM_CLASS_BROADCAST);
+    add("port/" + port + "/storm-multicast", port, "", v1::LIMIT_DIRECTION_IN, v1::STORM_CLASS_MULTICAST);
+    add("port/" + port + "/storm-unknown", port, "", v1::LIMIT_DIRECTION_IN, v1::STORM_CLASS_UNKNOWN);
+  };
+  switch (c) {
+    case LimitCase::kNone: break;
+    case LimitCase::kElsewhere:
+      add("port/p2/in", "p2", "");
+      add("port/p2/out", "p2", "", v1::LIMIT_DIRECTION_OUT);
+      storms("p2");
+      break;
+    case LimitCase::kOtherTenant: add("tenant/blue", "", "blue"); break;
+    case LimitCase::kPortIn: add("port/p0/in", "p0", ""); break;
+    case LimitCase::kTenant: add("tenant/red", "", "red"); break;
+    case LimitCase::kPortOut: add("port/p1/out", "p1", "", v1::LIMIT_DIRECTION_OUT); break;
+    case LimitCase::kAll:
+      add("port/p0/in", "p0", "");
+      add("tenant/red", "", "red");
+      add("port/p1/out", "p1", "", v1::LIMIT_DIRECTION_OUT);
+      break;
+    case LimitCase::kStorm: storms("p0"); break;
+  }
+  std::vector<std::string> problems;
+  auto snap = BuildSnapshot(1, tenants, ports, 1, &problems, nullptr, &in);
+  if (!problems.empty()) {
+    state.SkipWithError(problems.front().c_str());
+    return;
+  }
+  h.macs->Upsert(MakeMacHashKey(1, kMacB), PackMacValue(1, 1000));
+  h.macs->Upsert(MakeMacHashKey(1, kMacA), PackMacValue(0, 1000));
+  rte_mbuf* pkts[kBurst];
+  rte_mbuf* got[kTxBufferSize];
+  if (rte_pktmbuf_alloc_bulk(Pool(), pkts, kBurst) != 0) {
+    state.SkipWithError("mbuf alloc");
+    return;
+  }
+  uint64_t cycles = 0, packets = 0;
+  for (auto _ : state) {
+    for (uint16_t i = 0; i < kBurst; ++i) WriteFrame(pkts[i], kMacB, kMacA, -1);
+    uint64_t t0 = rte_rdtsc();
+    ProcessBurst(h.ctx, *snap, 0, pkts, kBurst, 1000);
+    cycles += rte_rdtsc() - t0;
+    packets += kBurst;
+    uint16_t n = h.TakeTx(1, got);
+    if (n != kBurst) {
+      state.SkipWithError("packets not forwarded (metered red?)");
+      break;
+    }
+    std::memcpy(pkts, got, sizeof(pkts));
+  }
+  rte_pktmbuf_free_bulk(pkts, kBurst);
+  Report(state, cycles, packets);
+}
+BENCHMARK(BM_Limits)
+    ->ArgName("case")
+    ->DenseRange(static_cast<int>(LimitCase::kNone), static_cast<int>(LimitCase::kStorm));
 
 }  // namespace
 }  // namespace switchyard
