@@ -20,6 +20,27 @@ struct MeterResult {
   uint64_t units = 0;  // of the whole run
 };
 
+// A run of n frames of `total` bytes together, for a limit without a
+// colour bucket, when the caller knows the total without the frames'
+// sizes: true (and the state moved) if the whole run conforms; false, with
+// nothing changed, when it must be metered frame by frame (Meter).
+inline bool MeterWhole(const LimitRef& l, LimitState& st, uint64_t now, uint64_t total, uint16_t n) {
+  rte_int128_t expected;
+  expected.val[0] = __atomic_load_n(&st.tat[0], __ATOMIC_RELAXED);
+  expected.val[1] = __atomic_load_n(&st.tat[1], __ATOMIC_RELAXED);
+  for (;;) {
+    uint64_t bytes_tat = expected.val[0], packets_tat = expected.val[1];
+    if (!GcraConform(&bytes_tat, now, total, l.decision) || !GcraConform(&packets_tat, now, n, l.packets))
+      return false;
+    rte_int128_t desired;
+    desired.val[0] = bytes_tat;
+    desired.val[1] = packets_tat;
+    if (rte_atomic128_cmp_exchange(reinterpret_cast<rte_int128_t*>(st.tat), &expected, &desired, 0,
+                                   __ATOMIC_RELAXED, __ATOMIC_RELAXED))
+      return true;
+  }
+}
+
 // Frames 0..n-1 (n <= 32) of `units[i]` bytes each, at scaled time `now`.
 // Within a run a bucket's TAT only grows, so if the run's last frame
 // conforms every frame does: the run is first tried whole, as one frame of

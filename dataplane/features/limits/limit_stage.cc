@@ -59,6 +59,18 @@ uint32_t MeterRun(WorkerContext& w, const Snapshot& s, Burst& b, uint16_t r, uin
   const uint16_t begin = b.run_start[r], n = b.RunLength(r);
   const bool whole = candidates == AllOf(n);  // the common case: no index to keep
   const bool tagged = b.tagged[r];
+  LimitState& shared = (*s.limits.states)[l.slot];
+  if (!kTrace && whole && !l.colour.enabled()) {
+    // The run's bytes are known (the parser summed them): try it whole
+    // without reading each frame's length.
+    const uint64_t total = b.bytes[r] - (tagged ? uint64_t{kVlanTagLen} * n : 0);
+    if (MeterWhole(l, shared, now, total, n)) {
+      LimitCounters& lc = w.counters->limits[l.slot];
+      lc.green_packets += n;
+      lc.green_bytes += total;
+      return candidates;
+    }
+  }
   uint32_t units[kBurstSize];
   uint16_t index[kBurstSize];
   uint16_t k = 0;
@@ -73,7 +85,6 @@ uint32_t MeterRun(WorkerContext& w, const Snapshot& s, Burst& b, uint16_t r, uin
     }
   }
   if (k == 0) return 0;
-  LimitState& shared = (*s.limits.states)[l.slot];
   LimitState dry;  // a dry-run trace meters a copy: it takes nothing from the bucket
   if constexpr (kTrace)
     if (!b.trace->commit) dry = shared;
@@ -179,6 +190,16 @@ uint16_t EgressLimit(WorkerContext& w, const Snapshot& s, uint16_t li, uint16_t 
                      uint16_t tenant, bool tagged, rte_mbuf** pkts, uint16_t n, int32_t* bytes) {
   const LimitRef& l = s.limits.limits[li];
   const uint64_t now = ScaledNow(rte_rdtsc());
+  if (*bytes > 0 && n <= kBurstSize && !l.colour.enabled()) {
+    // A unicast run's bytes are known: try it whole first.
+    const uint64_t total = static_cast<uint64_t>(*bytes) - (tagged ? uint64_t{kVlanTagLen} * n : 0);
+    if (MeterWhole(l, (*s.limits.states)[l.slot], now, total, n)) {
+      LimitCounters& lc = w.counters->limits[l.slot];
+      lc.green_packets += n;
+      lc.green_bytes += total;
+      return n;
+    }
+  }
   uint32_t units[kBurstSize];
   uint16_t kept = 0;
   for (uint16_t base = 0; base < n; base += kBurstSize) {

@@ -46,7 +46,8 @@ inline void StormLimits(WorkerContext& w, const Snapshot& s, Burst& b) {
 // The egress step's part: meters frames 0..n-1 of `pkts` toward a port
 // whose OUT limit is `limit` (tagged: a tag is in their bytes), frees and
 // counts the red ones, and packs the others at the front of `pkts`.
-// Returns how many are left; `*bytes` loses the bytes of those dropped.
+// Returns how many are left; `*bytes` (the frames' bytes together, or 0
+// when the caller does not know them) loses the bytes of those dropped.
 // `why` names the limit in the tracer.
 uint16_t EgressLimit(WorkerContext& w, const Snapshot& s, uint16_t limit, uint16_t in_port,
                      uint16_t tenant, bool tagged, rte_mbuf** pkts, uint16_t n, int32_t* bytes);
