@@ -282,6 +282,8 @@ class OpenRun:
                 sy.yard("port", "add", "in" if len(self.streams) == 1 else f"in{k}",
                         "--kind", "pcap", "--devargs", f"rx_pcap={path},infinite_rx=1",
                         *st["role"])
+            for largs in self.setup.get("limits", []):
+                sy.yard("limit", "set", *largs)
             errors = sy.port_errors()
             if errors:
                 raise BenchError(f"{self.name}: port errors {errors}")
@@ -559,6 +561,8 @@ def loop_once(args, switch, scenario, profile, run_dir, tag):
                 sy.yard("vtep", "add", "--tenant", tenant, "--remote", remote)
             sy.yard("port", "add", "A", "--kind", "vhost-server", "--socket", sock_a, *sc["port_a"])
             sy.yard("port", "add", "B", "--kind", "vhost-server", "--socket", sock_b, *sc["port_b"])
+            for largs in sc.get("limits", []):
+                sy.yard("limit", "set", *largs)
             if vx:
                 set_next_hops(sy, vx)
         wait_file(sock_a)

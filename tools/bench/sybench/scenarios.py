@@ -17,6 +17,7 @@ variable) returning the topology and the traffic:
            (net_pcap infinite_rx=1)
   learned  MAC entries to wait for before measuring
   expect   what the stream must turn into: unicast | flood | drop | encap
+  limits   `yardctl limit set` argument lists, set once the ports exist
   vxlan    (VXLAN rows) the tenants' remote VTEPs [(tenant, address)],
            added before the ports, and the remote's next-hop MAC, set as
            a permanent neighbour on the VTEP interface of `port`
@@ -70,6 +71,15 @@ LOOP = {
         target=0.88, gen="vlan-b",
         tenants=[("red", [])],
         port_a=["--tenant", "red"], port_b=["--trunk", "100=red"]),
+    "limits": dict(
+        desc="L2 unicast with limits metering every frame: A's and B's in and out limits and "
+             "red's aggregate, all far above the traffic (100 Gbit/s: every frame green)",
+        target=0.85, gen="plain",
+        tenants=[("red", [])],
+        port_a=["--tenant", "red"], port_b=["--tenant", "red"],
+        limits=[["--port", "A", "--bps", "100G"], ["--port", "A", "--direction", "out", "--bps", "100G"],
+                ["--port", "B", "--bps", "100G"], ["--port", "B", "--direction", "out", "--bps", "100G"],
+                ["--tenant", "red", "--bps", "100G"]]),
     "rules-10k": dict(
         desc="10,000 flow rules installed, L2 unicast", target=0.85,
         todo="flow rules are not built yet (fill in with the rules feature)"),
@@ -108,6 +118,16 @@ def l2_macs(n):
 
 def l2_unicast(_=None):
     return l2_macs(1)
+
+
+def meter(_=None):
+    """l2-unicast with every frame metered three times (the ingress port's
+    limit, the tenant's aggregate, the output port's limit), all far above
+    the traffic: every frame green, none dropped."""
+    d = l2_unicast()
+    d["limits"] = [["--port", "in", "--bps", "100G"], ["--tenant", "red", "--bps", "100G"],
+                   ["--port", "out", "--direction", "out", "--bps", "100G"]]
+    return d
 
 
 TENANT_SWEEP_FLOWS = 4096
@@ -235,7 +255,8 @@ OPEN = {
                         fn=vxlan_encap),
     "vxlan-decap": dict(desc="VXLAN: remote VTEP -> access, every packet decapsulated",
                         fn=vxlan_decap),
-    "meter": dict(desc="per-port meter, conforming traffic", todo="meters are not built yet"),
+    "meter": dict(desc="l2-unicast metered by port in, tenant and port out limits (all green)",
+                  fn=meter),
     "rules-10k": dict(desc="10,000 flow rules", todo="flow rules are not built yet"),
 }
 
