@@ -3,6 +3,7 @@
 // fuzzers and stage benchmarks. Header-only and never included by the
 // daemon. Runs on the calling thread, which is EAL lcore 0.
 
+#include <sched.h>
 #include <unistd.h>
 
 #include <cstdio>
@@ -23,6 +24,16 @@
 #include "features/l2/mac_table.h"
 
 namespace switchyard::testing {
+
+// The first CPU this process may run on (taskset -c N): benchmarks pin
+// EAL's lcore 0 there.
+inline int FirstAllowedCpu() {
+  cpu_set_t set;
+  if (sched_getaffinity(0, sizeof(set), &set) == 0)
+    for (int c = 0; c < CPU_SETSIZE; ++c)
+      if (CPU_ISSET(c, &set)) return c;
+  return 0;
+}
 
 // A real EAL without hugepages, PCI or telemetry, on lcore 0 (`lcores` may
 // pin it: "0@3"), with a file prefix of its own so several binaries run side

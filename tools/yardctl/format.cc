@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cassert>
+#include <utility>
 
 #include <fmt/format.h>
 #include <google/protobuf/util/json_util.h>
@@ -232,6 +233,21 @@ std::string FormatMacs(const v1::ListMacsReply& reply) {
   return t.Render();
 }
 
+// A rate as it would be typed: 20000000 -> "20M", 2500000 -> "2.5M",
+// 1000 -> "1k", 1234 -> "1234"; 0 -> "-".
+std::string Rate(uint64_t v) {
+  if (v == 0) return "-";
+  for (const auto& [unit, suffix] : {std::pair<uint64_t, const char*>{1'000'000'000, "G"},
+                                     {1'000'000, "M"}, {1'000, "k"}}) {
+    if (v < unit || v % (unit / 1000 == 1 ? 100 : unit / 1000) != 0) continue;
+    std::string n = fmt::format("{:.3f}", static_cast<double>(v) / static_cast<double>(unit));
+    while (n.back() == '0') n.pop_back();
+    if (n.back() == '.') n.pop_back();
+    return n + suffix;
+  }
+  return std::to_string(v);
+}
+
 std::string FormatLimitList(const v1::ListLimitsReply& reply) {
   Table t({{"LIMIT"}, {"BPS", kR}, {"BURST", kR}, {"PEAK-BPS", kR}, {"PPS", kR}, {"GREEN", kR},
            {"YELLOW", kR}, {"RED", kR}, {"RED-BYTES", kR}});
@@ -240,12 +256,12 @@ std::string FormatLimitList(const v1::ListLimitsReply& reply) {
     const auto& l = v.limit();
     const bool live = v.has_counters();
     const auto& c = v.counters();
-    t.AddRow({l.name(), OrDash(l.bps()),
+    t.AddRow({l.name(), Rate(l.bps()),
               l.bps() == 0 ? "-" : l.burst_bytes() == 0 ? "10ms" : Num(l.burst_bytes()),
-              OrDash(l.peak_bps()), OrDash(l.pps()), live ? Num(c.green_packets()) : "-",
+              Rate(l.peak_bps()), Rate(l.pps()), live ? Num(c.green_packets()) : "-",
               live ? Num(c.yellow_packets()) : "-", live ? Num(c.red_packets()) : "-",
               live ? Num(c.red_bytes()) : "-"});
-    basis = v.basis();
+    if (!v.basis().empty()) basis = v.basis();
   }
   std::string out = t.Render();
   if (!basis.empty()) out += "bytes: " + basis + "\n";

@@ -43,6 +43,15 @@ LimitBuckets BucketsOf(const v1::Limit& l, uint64_t tsc_hz) {
   return b;
 }
 
+LimitRef LimitRefOf(const v1::Limit& l, uint64_t tsc_hz) {
+  const LimitBuckets b = BucketsOf(l, tsc_hz);
+  LimitRef ref;
+  ref.decision = b.decision;
+  ref.colour = b.colour;
+  ref.packets = b.packets;
+  return ref;
+}
+
 void BuildLimits(const LimitInputs& in, const std::map<std::string, v1::Tenant>& tenants,
                  const std::map<std::string, PlacedPort>& ports, Snapshot* s,
                  std::vector<std::string>* problems) {
@@ -58,13 +67,9 @@ void BuildLimits(const LimitInputs& in, const std::map<std::string, v1::Tenant>&
       note("limit " + name + ": no slot");
       continue;
     }
-    LimitRef ref;
+    LimitRef ref = LimitRefOf(l, in.tsc_hz);
     ref.slot = slot->second;
     ref.name = name;
-    const LimitBuckets b = BucketsOf(l, in.tsc_hz);
-    ref.decision = b.decision;
-    ref.colour = b.colour;
-    ref.packets = b.packets;
     const auto index = static_cast<uint16_t>(ls.limits.size());
     if (!l.tenant().empty()) {
       auto t = tenants.find(l.tenant());

@@ -32,6 +32,11 @@ struct LimitBuckets {
 };
 LimitBuckets BucketsOf(const v1::Limit& l, uint64_t tsc_hz);
 
+// A LimitRef with the buckets of `l` (slot 0, no name or reason): what
+// BuildLimits starts each limit from, and what the tests and meter_bench
+// meter against.
+LimitRef LimitRefOf(const v1::Limit& l, uint64_t tsc_hz);
+
 // Fills s->limits and the ports' and tenants' limit fields. `ports` and
 // `tenants` are what the snapshot was built from; limits naming what is not
 // there are left out (`problems` gets a line each).

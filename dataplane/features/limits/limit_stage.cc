@@ -101,20 +101,25 @@ uint32_t MeterRun(WorkerContext& w, const Snapshot& s, Burst& b, uint16_t r, uin
   return pass;
 }
 
-// Drops the packets not in `keep[r]` of every run in `runs` (the runs
-// partly red): the burst is split into single packets first.
-void DropPartly(Burst& b, const uint16_t* runs, uint16_t count, const uint32_t* keep,
-                const DropReason* const* why) {
-  uint16_t start[kBurstSize], length[kBurstSize];
-  for (uint16_t i = 0; i < count; ++i) {
-    start[i] = b.run_start[runs[i]];
-    length[i] = b.RunLength(runs[i]);
+// The red packets of runs that are partly red, dropped once the stage has
+// metered every run (splitting the burst renumbers its runs). Bit p of
+// `drop`: packet p of the burst.
+struct PartlyRed {
+  uint32_t drop = 0;
+  DropReason why[kBurstSize];
+  void Mark(uint16_t packet, DropReason reason) {
+    drop |= 1u << packet;
+    why[packet] = reason;
   }
-  b.SplitRuns();  // run index = packet index from here
-  for (uint16_t i = 0; i < count; ++i)
-    for (uint16_t k = 0; k < length[i]; ++k)
-      if (!((keep[i] >> k) & 1)) b.Drop(start[i] + k, why[i][k]);
-}
+  void Apply(Burst& b) {
+    if (drop == 0) return;
+    b.SplitRuns();  // run index = packet index from here
+    for (uint32_t d = drop; d != 0; d &= d - 1) {
+      const auto p = static_cast<uint16_t>(__builtin_ctz(d));
+      b.Drop(p, why[p]);
+    }
+  }
+};
 
 }  // namespace
 
@@ -122,11 +127,7 @@ template <bool kTrace>
 void IngressLimitStage(WorkerContext& w, const Snapshot& s, Burst& b) {
   const PortConfig& pc = s.ports[b.in_port];
   const uint64_t now = ScaledNow(rte_rdtsc());  // once per burst
-  uint16_t partial[kBurstSize];
-  uint32_t keep[kBurstSize];
-  DropReason reasons[kBurstSize][kBurstSize];
-  const DropReason* why[kBurstSize];
-  uint16_t np = 0;
+  PartlyRed red;
   for (uint16_t r = 0; r < b.runs; ++r) {
     if (b.Decided(r)) continue;
     const uint16_t n = b.RunLength(r);
@@ -145,23 +146,18 @@ void IngressLimitStage(WorkerContext& w, const Snapshot& s, Burst& b) {
       b.Drop(r, after_port == 0 ? port_why : tenant_why);
       continue;
     }
-    for (uint16_t k = 0; k < n; ++k) reasons[np][k] = ((after_port >> k) & 1) ? tenant_why : port_why;
-    why[np] = reasons[np];
-    keep[np] = after_tenant;
-    partial[np++] = r;
+    for (uint16_t k = 0; k < n; ++k)
+      if (!((after_tenant >> k) & 1))
+        red.Mark(b.run_start[r] + k, ((after_port >> k) & 1) ? tenant_why : port_why);
   }
-  if (np != 0) DropPartly(b, partial, np, keep, why);
+  red.Apply(b);
 }
 
 template <bool kTrace>
 void StormLimitStage(WorkerContext& w, const Snapshot& s, Burst& b) {
   const PortConfig& pc = s.ports[b.in_port];
   const uint64_t now = ScaledNow(rte_rdtsc());
-  uint16_t partial[kBurstSize];
-  uint32_t keep[kBurstSize];
-  DropReason reasons[kBurstSize][kBurstSize];
-  const DropReason* why[kBurstSize];
-  uint16_t np = 0;
+  PartlyRed red;
   for (uint16_t r = 0; r < b.runs; ++r) {
     if (b.action[r].verdict != Verdict::kFlood) continue;
     const StormIndex cls = b.dst[r] == 0xffffffffffffULL ? StormIndex::kBroadcast
@@ -178,12 +174,10 @@ void StormLimitStage(WorkerContext& w, const Snapshot& s, Burst& b) {
       b.Drop(r, reason);
       continue;
     }
-    for (uint16_t k = 0; k < n; ++k) reasons[np][k] = reason;
-    why[np] = reasons[np];
-    keep[np] = pass;
-    partial[np++] = r;
+    for (uint16_t k = 0; k < n; ++k)
+      if (!((pass >> k) & 1)) red.Mark(b.run_start[r] + k, reason);
   }
-  if (np != 0) DropPartly(b, partial, np, keep, why);
+  red.Apply(b);
 }
 
 uint16_t EgressLimit(WorkerContext& w, const Snapshot& s, uint16_t li, uint16_t in_port,

@@ -45,11 +45,7 @@ struct Delivered {
   double seconds = 0;
 };
 Delivered Offer(const v1::Limit& l, uint32_t size, double offered_fps, uint64_t frames) {
-  const LimitBuckets b = BucketsOf(l, kHz);
-  LimitRef ref;
-  ref.decision = b.decision;
-  ref.colour = b.colour;
-  ref.packets = b.packets;
+  const LimitRef ref = LimitRefOf(l, kHz);
   LimitState st;
   Delivered d;
   const double dt = kHz / offered_fps;

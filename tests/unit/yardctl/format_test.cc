@@ -312,5 +312,30 @@ TEST(ToJson, EnumsByNameAndEmptyMessage) {
   EXPECT_THAT(empty, HasSubstr("\"flushed\": 0"));
 }
 
+TEST(FormatLimitList, RatesAsTypedAndTheByteBasis) {
+  v1::ListLimitsReply reply;
+  auto* a = reply.add_limits();
+  a->mutable_limit()->set_name("port/vm1/in");
+  a->mutable_limit()->set_bps(20'000'000);
+  a->mutable_counters()->set_green_packets(5226);
+  a->mutable_counters()->set_red_packets(21574);
+  a->mutable_counters()->set_red_bytes(31109708);
+  a->set_basis("Ethernet frame as the VM sent it");
+  auto* t = reply.add_limits();
+  t->mutable_limit()->set_name("tenant/red");
+  t->mutable_limit()->set_bps(2'500'000);
+  t->mutable_limit()->set_burst_bytes(64000);
+  t->mutable_limit()->set_peak_bps(10'000'000'000);
+  t->mutable_limit()->set_pps(1234);
+  const std::string out = FormatLimitList(reply);
+  ExpectTidy(out);
+  const auto lines = Lines(out);
+  ASSERT_EQ(lines.size(), 4u) << out;
+  EXPECT_THAT(lines[1], ::testing::MatchesRegex("port/vm1/in +20M +10ms +- +- +5226 +0 +21574 +31109708"));
+  EXPECT_THAT(lines[2], ::testing::MatchesRegex("tenant/red +2.5M +64000 +10G +1234 +- +- +- +-"))
+      << "no counters yet: dashes";
+  EXPECT_EQ(lines[3], "bytes: Ethernet frame as the VM sent it");
+}
+
 }  // namespace
 }  // namespace yardctl

@@ -41,15 +41,6 @@ namespace {
 
 constexpr uint16_t kRun = 32;
 
-LimitRef RefOf(const v1::Limit& l, uint64_t hz) {
-  const LimitBuckets b = BucketsOf(l, hz);
-  LimitRef r;
-  r.decision = b.decision;
-  r.colour = b.colour;
-  r.packets = b.packets;
-  return r;
-}
-
 struct Row {
   std::string limit;
   uint32_t size;
@@ -62,7 +53,7 @@ struct Row {
 // in runs of up to 32 at the poll's timestamp.
 Row Accuracy(const std::string& label, const v1::Limit& l, uint32_t size, double seconds, uint64_t hz,
              double poll_us) {
-  const LimitRef ref = RefOf(l, hz);
+  const LimitRef ref = LimitRefOf(l, hz);
   LimitState st;
   const bool packets = l.bps() == 0;
   const double fps = packets ? 2.0 * l.pps() : 2.0 * l.bps() / 8 / size;
@@ -194,16 +185,16 @@ int Main(int argc, char** argv) {
   both.set_pps(1'000'000'000);
   LimitState st;
   st.tat[0] = st.tat[1] = st.colour_tat = ScaledNow(rte_rdtsc());
-  const double run_green = MeterCost(RefOf(fast, hz), st, kRun, iters / 8);
-  const double run_both = MeterCost(RefOf(both, hz), st, kRun, iters / 8);
+  const double run_green = MeterCost(LimitRefOf(fast, hz), st, kRun, iters / 8);
+  const double run_both = MeterCost(LimitRefOf(both, hz), st, kRun, iters / 8);
   LimitState st2;
   st2.tat[0] = st2.tat[1] = st2.colour_tat = ScaledNow(rte_rdtsc());
-  const double run_red = MeterCost(RefOf(slow, hz), st2, kRun, iters / 8);
+  const double run_red = MeterCost(LimitRefOf(slow, hz), st2, kRun, iters / 8);
   LimitState st3;
   st3.tat[0] = st3.tat[1] = st3.colour_tat = ScaledNow(rte_rdtsc());
-  const double single = MeterCost(RefOf(fast, hz), st3, 1, iters);
-  const double own = TwoThreads(RefOf(fast, hz), false, iters / 8);
-  const double shared = TwoThreads(RefOf(fast, hz), true, iters / 8);
+  const double single = MeterCost(LimitRefOf(fast, hz), st3, 1, iters);
+  const double own = TwoThreads(LimitRefOf(fast, hz), false, iters / 8);
+  const double shared = TwoThreads(LimitRefOf(fast, hz), true, iters / 8);
   std::printf("Cost (cycles/frame, TSC %.2f GHz)\n", hz / 1e9);
   std::printf("  run of 32, green (bits)           %6.2f\n", run_green);
   std::printf("  run of 32, green (bits + packets) %6.2f\n", run_both);
@@ -239,17 +230,8 @@ int Main(int argc, char** argv) {
 }  // namespace switchyard
 
 int main(int argc, char** argv) {
-  int cpu = 0;
-  cpu_set_t set;
-  if (sched_getaffinity(0, sizeof(set), &set) == 0) {
-    for (int c = 0; c < CPU_SETSIZE; ++c) {
-      if (CPU_ISSET(c, &set)) {
-        cpu = c;
-        break;
-      }
-    }
-  }
-  switchyard::testing::InitEal("meter_bench", 64, "0@" + std::to_string(cpu));
+  // EAL on the first CPU this process may run on (taskset -c N).
+  switchyard::testing::InitEal("meter_bench", 64, "0@" + std::to_string(switchyard::testing::FirstAllowedCpu()));
   const int rc = switchyard::Main(argc, argv);
   rte_eal_cleanup();
   return rc;

@@ -490,18 +490,8 @@ BENCHMARK(BM_Limits)
 }  // namespace switchyard
 
 int main(int argc, char** argv) {
-  // EAL on the CPU this process is allowed to run on first (taskset -c N).
-  int cpu = 0;
-  cpu_set_t set;
-  if (sched_getaffinity(0, sizeof(set), &set) == 0) {
-    for (int c = 0; c < CPU_SETSIZE; ++c) {
-      if (CPU_ISSET(c, &set)) {
-        cpu = c;
-        break;
-      }
-    }
-  }
-  switchyard::testing::InitEal("stage_bench", 1024, "0@" + std::to_string(cpu));
+  // EAL on the first CPU this process may run on (taskset -c N).
+  switchyard::testing::InitEal("stage_bench", 1024, "0@" + std::to_string(switchyard::testing::FirstAllowedCpu()));
   if (switchyard::Pool() == nullptr) {
     std::fprintf(stderr, "cannot create the mbuf pool\n");
     return 1;
