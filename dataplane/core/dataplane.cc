@@ -13,8 +13,8 @@
 #include <rte_rcu_qsbr.h>
 #include <spdlog/spdlog.h>
 
-#include "ports/devargs.h"
 #include "features/limits/gcra.h"
+#include "ports/devargs.h"
 #include "ports/mbuf_pools.h"
 #include "switchyard/mac_limits.h"
 

@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <cassert>
-#include <utility>
 
 #include <fmt/format.h>
 #include <google/protobuf/util/json_util.h>
@@ -237,13 +236,19 @@ std::string FormatMacs(const v1::ListMacsReply& reply) {
 // 1000 -> "1k", 1234 -> "1234"; 0 -> "-".
 std::string Rate(uint64_t v) {
   if (v == 0) return "-";
-  for (const auto& [unit, suffix] : {std::pair<uint64_t, const char*>{1'000'000'000, "G"},
-                                     {1'000'000, "M"}, {1'000, "k"}}) {
-    if (v < unit || v % (unit / 1000 == 1 ? 100 : unit / 1000) != 0) continue;
-    std::string n = fmt::format("{:.3f}", static_cast<double>(v) / static_cast<double>(unit));
+  // Each suffix, and the step a value must be a multiple of to take it
+  // (three decimals at most; "1.5k" but not "1.234k").
+  struct Unit {
+    uint64_t size;
+    const char* suffix;
+    uint64_t step;
+  };
+  for (const Unit& u : {Unit{1'000'000'000, "G", 1'000'000}, Unit{1'000'000, "M", 1'000}, Unit{1'000, "k", 100}}) {
+    if (v < u.size || v % u.step != 0) continue;
+    std::string n = fmt::format("{:.3f}", static_cast<double>(v) / static_cast<double>(u.size));
     while (n.back() == '0') n.pop_back();
     if (n.back() == '.') n.pop_back();
-    return n + suffix;
+    return n + u.suffix;
   }
   return std::to_string(v);
 }

@@ -20,10 +20,12 @@ struct MeterResult {
   uint64_t units = 0;  // of the whole run
 };
 
-// A run of n frames of `total` bytes together, for a limit without a
-// colour bucket, when the caller knows the total without the frames'
-// sizes: true (and the state moved) if the whole run conforms; false, with
-// nothing changed, when it must be metered frame by frame (Meter).
+// A run of n frames of `total` bytes together against the limit's
+// decision buckets (bytes and packets; a colour bucket is the caller's):
+// true (and the state moved) if the whole run conforms; false, with
+// nothing changed, when it must be metered frame by frame. A caller that
+// knows the total without the frames' sizes and has no colour to decide
+// needs nothing else (Meter does the rest otherwise).
 inline bool MeterWhole(const LimitRef& l, LimitState& st, uint64_t now, uint64_t total, uint16_t n) {
   rte_int128_t expected;
   expected.val[0] = __atomic_load_n(&st.tat[0], __ATOMIC_RELAXED);
@@ -43,9 +45,9 @@ inline bool MeterWhole(const LimitRef& l, LimitState& st, uint64_t now, uint64_t
 
 // Frames 0..n-1 (n <= 32) of `units[i]` bytes each, at scaled time `now`.
 // Within a run a bucket's TAT only grows, so if the run's last frame
-// conforms every frame does: the run is first tried whole, as one frame of
-// the summed size (one multiplication per bucket), and metered frame by
-// frame only when that fails.
+// conforms every frame does: the run is first tried whole (MeterWhole,
+// one multiplication per bucket), and metered frame by frame only when
+// that fails.
 inline MeterResult Meter(const LimitRef& l, LimitState& st, uint64_t now, const uint32_t* units,
                          uint16_t n) {
   MeterResult r;
@@ -53,16 +55,14 @@ inline MeterResult Meter(const LimitRef& l, LimitState& st, uint64_t now, const 
   uint64_t total = 0;
   for (uint16_t i = 0; i < n; ++i) total += units[i];
   r.units = total;
-  rte_int128_t expected;
-  expected.val[0] = __atomic_load_n(&st.tat[0], __ATOMIC_RELAXED);
-  expected.val[1] = __atomic_load_n(&st.tat[1], __ATOMIC_RELAXED);
-  for (;;) {
-    uint64_t bytes_tat = expected.val[0], packets_tat = expected.val[1];
-    if (GcraConform(&bytes_tat, now, total, l.decision) && GcraConform(&packets_tat, now, n, l.packets)) {
-      r.pass = all;
-    } else {
-      bytes_tat = expected.val[0];
-      packets_tat = expected.val[1];
+  if (MeterWhole(l, st, now, total, n)) {
+    r.pass = all;
+  } else {
+    rte_int128_t expected;
+    expected.val[0] = __atomic_load_n(&st.tat[0], __ATOMIC_RELAXED);
+    expected.val[1] = __atomic_load_n(&st.tat[1], __ATOMIC_RELAXED);
+    for (;;) {
+      uint64_t bytes_tat = expected.val[0], packets_tat = expected.val[1];
       r.pass = 0;
       for (uint16_t i = 0; i < n; ++i) {
         uint64_t b = bytes_tat, p = packets_tat;
@@ -72,15 +72,15 @@ inline MeterResult Meter(const LimitRef& l, LimitState& st, uint64_t now, const 
           r.pass |= 1u << i;
         }
       }
+      if (r.pass == 0) break;  // nothing conformed: the state stays as it is
+      rte_int128_t desired;
+      desired.val[0] = bytes_tat;
+      desired.val[1] = packets_tat;
+      // On failure `expected` becomes what another worker left: meter again.
+      if (rte_atomic128_cmp_exchange(reinterpret_cast<rte_int128_t*>(st.tat), &expected, &desired,
+                                     0, __ATOMIC_RELAXED, __ATOMIC_RELAXED))
+        break;
     }
-    if (r.pass == 0) break;  // nothing conformed: the state stays as it is
-    rte_int128_t desired;
-    desired.val[0] = bytes_tat;
-    desired.val[1] = packets_tat;
-    // On failure `expected` becomes what another worker left: meter again.
-    if (rte_atomic128_cmp_exchange(reinterpret_cast<rte_int128_t*>(st.tat), &expected, &desired,
-                                   0, __ATOMIC_RELAXED, __ATOMIC_RELAXED))
-      break;
   }
   if (!l.colour.enabled() || r.pass == 0) {
     r.green = r.pass;

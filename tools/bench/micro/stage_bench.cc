@@ -223,6 +223,36 @@ void BM_Learn(benchmark::State& state) {
 }
 BENCHMARK(BM_Learn);
 
+// Times ProcessBurst on bursts of kBurst packets from `in`, every one of
+// which must leave by `out`: before each burst (outside the timing),
+// `write(pkts, first)` rewrites the frames, `first` counting the packets
+// of earlier bursts. Reports cyc/pkt.
+template <class Write>
+void TimeForwarding(benchmark::State& state, testing::WorkerHarness& h, const Snapshot& snap,
+                    uint16_t in, uint16_t out, const char* not_forwarded, Write write) {
+  rte_mbuf* pkts[kBurst];
+  rte_mbuf* got[kTxBufferSize];
+  if (rte_pktmbuf_alloc_bulk(Pool(), pkts, kBurst) != 0) {
+    state.SkipWithError("mbuf alloc");
+    return;
+  }
+  uint64_t cycles = 0, packets = 0;
+  for (auto _ : state) {
+    write(pkts, static_cast<uint32_t>(packets));
+    uint64_t t0 = rte_rdtsc();
+    ProcessBurst(h.ctx, snap, in, pkts, kBurst, 1000);
+    cycles += rte_rdtsc() - t0;
+    packets += kBurst;
+    if (h.TakeTx(out, got) != kBurst) {
+      state.SkipWithError(not_forwarded);
+      break;
+    }
+    std::memcpy(pkts, got, sizeof(pkts));
+  }
+  rte_pktmbuf_free_bulk(pkts, kBurst);
+  Report(state, cycles, packets);
+}
+
 // --- the whole pipeline (parse, classify, lookup+learn, forward, tag edit) ---
 // Known unicast A -> B, 32 packets per burst. TX is the per-port buffer only
 // (no PMD): the packets are taken back out of it after each burst.
@@ -244,33 +274,12 @@ void BM_Pipeline(benchmark::State& state) {
     f.Learn(kMacB + i, out);
     f.Learn(kMacA + i, in);
   }
-  rte_mbuf* pkts[kBurst];
-  rte_mbuf* got[kTxBufferSize];
-  if (rte_pktmbuf_alloc_bulk(Pool(), pkts, kBurst) != 0) {
-    state.SkipWithError("mbuf alloc");
-    return;
-  }
-  uint64_t cycles = 0, packets = 0;
-  uint32_t flow = 0;
-  for (auto _ : state) {
+  TimeForwarding(state, f, *f.snap, in, out, "packets not forwarded", [&](rte_mbuf** pkts, uint32_t first) {
     for (uint16_t i = 0; i < kBurst; ++i) {
-      uint32_t fl = (flow + i) % flows;
+      const uint32_t fl = (first + i) % flows;
       WriteFrame(pkts[i], kMacB + fl, kMacA + fl, in_vlan);
     }
-    flow += kBurst;
-    uint64_t t0 = rte_rdtsc();
-    ProcessBurst(f.ctx, *f.snap, in, pkts, kBurst, 1000);
-    cycles += rte_rdtsc() - t0;
-    packets += kBurst;
-    uint16_t n = f.TakeTx(out, got);
-    if (n != kBurst) {
-      state.SkipWithError("packets not forwarded");
-      break;
-    }
-    std::memcpy(pkts, got, sizeof(pkts));
-  }
-  rte_pktmbuf_free_bulk(pkts, kBurst);
-  Report(state, cycles, packets);
+  });
 }
 BENCHMARK(BM_Pipeline)
     ->ArgNames({"path", "flows"})
@@ -347,17 +356,9 @@ void BM_Vxlan(benchmark::State& state) {
   const uint8_t remote_mac[6] = {0x02, 0x66, 0, 0, 0, 2}, our_mac[6] = {0x02, 0x55, 0, 0, 0, 1};
   const EncapTemplate from_remote =
       MakeEncapTemplate(our_mac, remote_mac, Ipv4(192, 0, 2, 2), Ipv4(192, 0, 2, 1));
-  rte_mbuf* pkts[kBurst];
-  rte_mbuf* got[kTxBufferSize];
-  if (rte_pktmbuf_alloc_bulk(Pool(), pkts, kBurst) != 0) {
-    state.SkipWithError("mbuf alloc");
-    return;
-  }
-  uint64_t cycles = 0, packets = 0;
-  uint32_t flow = 0;
-  for (auto _ : state) {
+  TimeForwarding(state, h, *snap, in, out, "packets not forwarded", [&](rte_mbuf** pkts, uint32_t first) {
     for (uint16_t i = 0; i < kBurst; ++i) {
-      const uint32_t fl = (flow + i) % flows;
+      const uint32_t fl = (first + i) % flows;
       WriteFrame(pkts[i], kMacB + fl, kMacA + fl, -1);
       if (path == VxlanPath::kDecap) {
         const uint32_t len = rte_pktmbuf_pkt_len(pkts[i]);
@@ -365,20 +366,7 @@ void BM_Vxlan(benchmark::State& state) {
         WriteEncap(hdr, from_remote, TemplateIpSum(from_remote), len, 49152 + fl, 5001);
       }
     }
-    flow += kBurst;
-    uint64_t t0 = rte_rdtsc();
-    ProcessBurst(h.ctx, *snap, in, pkts, kBurst, 1000);
-    cycles += rte_rdtsc() - t0;
-    packets += kBurst;
-    uint16_t n = h.TakeTx(out, got);
-    if (n != kBurst) {
-      state.SkipWithError("packets not forwarded");
-      break;
-    }
-    std::memcpy(pkts, got, sizeof(pkts));
-  }
-  rte_pktmbuf_free_bulk(pkts, kBurst);
-  Report(state, cycles, packets);
+  });
 }
 BENCHMARK(BM_Vxlan)
     ->ArgNames({"path", "flows"})
@@ -459,28 +447,9 @@ void BM_Limits(benchmark::State& state) {
   }
   h.macs->Upsert(MakeMacHashKey(1, kMacB), PackMacValue(1, 1000));
   h.macs->Upsert(MakeMacHashKey(1, kMacA), PackMacValue(0, 1000));
-  rte_mbuf* pkts[kBurst];
-  rte_mbuf* got[kTxBufferSize];
-  if (rte_pktmbuf_alloc_bulk(Pool(), pkts, kBurst) != 0) {
-    state.SkipWithError("mbuf alloc");
-    return;
-  }
-  uint64_t cycles = 0, packets = 0;
-  for (auto _ : state) {
+  TimeForwarding(state, h, *snap, 0, 1, "packets not forwarded (metered red?)", [](rte_mbuf** pkts, uint32_t) {
     for (uint16_t i = 0; i < kBurst; ++i) WriteFrame(pkts[i], kMacB, kMacA, -1);
-    uint64_t t0 = rte_rdtsc();
-    ProcessBurst(h.ctx, *snap, 0, pkts, kBurst, 1000);
-    cycles += rte_rdtsc() - t0;
-    packets += kBurst;
-    uint16_t n = h.TakeTx(1, got);
-    if (n != kBurst) {
-      state.SkipWithError("packets not forwarded (metered red?)");
-      break;
-    }
-    std::memcpy(pkts, got, sizeof(pkts));
-  }
-  rte_pktmbuf_free_bulk(pkts, kBurst);
-  Report(state, cycles, packets);
+  });
 }
 BENCHMARK(BM_Limits)
     ->ArgName("case")
