@@ -14,6 +14,7 @@
 
 #include <cstdint>
 
+#include <rte_cycles.h>
 #include <rte_mbuf.h>
 
 #include "core/drop_reasons.h"
@@ -75,6 +76,13 @@ struct Burst {
   // then set, from the VNI), or kNoRemote. Read only where decapped is set.
   bool decapped = false;
   uint16_t from_remote[kBurstSize];
+  // The burst's TSC, read the first time a stage asks (Tsc()): every meter
+  // of the burst sees one time, and a burst no stage times pays nothing.
+  uint64_t tsc = 0;
+  uint64_t Tsc() {
+    if (tsc == 0) tsc = rte_rdtsc();
+    return tsc;
+  }
   // Set only in traced bursts (ProcessBurst<true>): every stage appends its
   // verdict for every packet, and runs are single packets.
   TraceLog* trace = nullptr;

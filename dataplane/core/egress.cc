@@ -97,7 +97,7 @@ void FloodPacket(WorkerContext& w, const Snapshot& s, Burst& b, uint16_t r, rte_
     const uint16_t out_limit = s.ports[out].limit_out;
     if (unlikely(out_limit != kNoLimit)) {
       int32_t unused = 0;
-      if (EgressLimit(w, s, out_limit, in_port, tenant, tagged, &pkt, 1, &unused) == 0) {
+      if (EgressLimit(w, s, out_limit, b.Tsc(), in_port, tenant, tagged, &pkt, 1, &unused) == 0) {
         if constexpr (kTrace)
           trail.text += fmt::format("; {}: red at {}", s.PortName(out), s.limits.limits[out_limit].name);
         continue;
@@ -124,7 +124,7 @@ void FloodPacket(WorkerContext& w, const Snapshot& s, Burst& b, uint16_t r, rte_
       const uint16_t up_limit = s.ports[s.vxlan.uplink_port].limit_out;
       if (unlikely(up_limit != kNoLimit)) {
         int32_t unused = 0;
-        if (EgressLimit(w, s, up_limit, in_port, tenant, tagged, &pkt, 1, &unused) == 0) {
+        if (EgressLimit(w, s, up_limit, b.Tsc(), in_port, tenant, tagged, &pkt, 1, &unused) == 0) {
           if constexpr (kTrace)
             trail.text += fmt::format("; VTEP #{}: red at {}", slot, s.limits.limits[up_limit].name);
           continue;
@@ -163,7 +163,7 @@ void EncapRun(WorkerContext& w, const Snapshot& s, Burst& b, uint16_t r) {
   uint16_t stop = end;
   if (unlikely(s.ports[uplink].limit_out != kNoLimit)) {
     int32_t unused = 0;
-    stop = static_cast<uint16_t>(begin + EgressLimit(w, s, s.ports[uplink].limit_out, b.in_port,
+    stop = static_cast<uint16_t>(begin + EgressLimit(w, s, s.ports[uplink].limit_out, b.Tsc(), b.in_port,
                                                      tenant, tagged, b.pkts + begin, end - begin,
                                                      &unused));
     if constexpr (kTrace)
@@ -258,7 +258,7 @@ void EgressStage(WorkerContext& w, const Snapshot& s, Burst& b) {
     // The output port's limit (features/limits) first: its red frames go.
     const uint16_t out_limit = s.ports[out].limit_out;
     if (unlikely(out_limit != kNoLimit))
-      end = static_cast<uint16_t>(begin + EgressLimit(w, s, out_limit, b.in_port, tenant, tagged,
+      end = static_cast<uint16_t>(begin + EgressLimit(w, s, out_limit, b.Tsc(), b.in_port, tenant, tagged,
                                                       b.pkts + begin, end - begin, &bytes));
     uint32_t unicast = end - begin;
     const VlanEdit edit = EgressEdit(tagged, vid);

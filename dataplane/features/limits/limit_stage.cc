@@ -126,7 +126,7 @@ struct PartlyRed {
 template <bool kTrace>
 void IngressLimitStage(WorkerContext& w, const Snapshot& s, Burst& b) {
   const PortConfig& pc = s.ports[b.in_port];
-  const uint64_t now = ScaledNow(rte_rdtsc());  // once per burst
+  const uint64_t now = ScaledNow(b.Tsc());
   PartlyRed red;
   for (uint16_t r = 0; r < b.runs; ++r) {
     if (b.Decided(r)) continue;
@@ -156,7 +156,7 @@ void IngressLimitStage(WorkerContext& w, const Snapshot& s, Burst& b) {
 template <bool kTrace>
 void StormLimitStage(WorkerContext& w, const Snapshot& s, Burst& b) {
   const PortConfig& pc = s.ports[b.in_port];
-  const uint64_t now = ScaledNow(rte_rdtsc());
+  const uint64_t now = ScaledNow(b.Tsc());
   PartlyRed red;
   for (uint16_t r = 0; r < b.runs; ++r) {
     if (b.action[r].verdict != Verdict::kFlood) continue;
@@ -180,10 +180,10 @@ void StormLimitStage(WorkerContext& w, const Snapshot& s, Burst& b) {
   red.Apply(b);
 }
 
-uint16_t EgressLimit(WorkerContext& w, const Snapshot& s, uint16_t li, uint16_t in_port,
+uint16_t EgressLimit(WorkerContext& w, const Snapshot& s, uint16_t li, uint64_t tsc, uint16_t in_port,
                      uint16_t tenant, bool tagged, rte_mbuf** pkts, uint16_t n, int32_t* bytes) {
   const LimitRef& l = s.limits.limits[li];
-  const uint64_t now = ScaledNow(rte_rdtsc());
+  const uint64_t now = ScaledNow(tsc);
   if (*bytes > 0 && n <= kBurstSize && !l.colour.enabled()) {
     // A unicast run's bytes are known: try it whole first.
     const uint64_t total = static_cast<uint64_t>(*bytes) - (tagged ? uint64_t{kVlanTagLen} * n : 0);

@@ -48,8 +48,8 @@ inline void StormLimits(WorkerContext& w, const Snapshot& s, Burst& b) {
 // counts the red ones, and packs the others at the front of `pkts`.
 // Returns how many are left; `*bytes` (the frames' bytes together, or 0
 // when the caller does not know them) loses the bytes of those dropped.
-// `why` names the limit in the tracer.
-uint16_t EgressLimit(WorkerContext& w, const Snapshot& s, uint16_t limit, uint16_t in_port,
+// `tsc`: the burst's time (Burst::Tsc()). `why` names the limit in the tracer.
+uint16_t EgressLimit(WorkerContext& w, const Snapshot& s, uint16_t limit, uint64_t tsc, uint16_t in_port,
                      uint16_t tenant, bool tagged, rte_mbuf** pkts, uint16_t n, int32_t* bytes);
 
 extern template void IngressLimitStage<false>(WorkerContext&, const Snapshot&, Burst&);
