@@ -105,6 +105,44 @@ grpc::Status ControlService::ListLimits(grpc::ServerContext*, const pb::ListLimi
   });
 }
 
+grpc::Status ControlService::CreateRule(grpc::ServerContext*, const pb::CreateRuleRequest* req, pb::Rule* out) {
+  return Guard("CreateRule", [&] { return controller_.CreateRule(req->rule(), *out); });
+}
+
+grpc::Status ControlService::UpdateRule(grpc::ServerContext*, const pb::UpdateRuleRequest* req, pb::Rule* out) {
+  return Guard("UpdateRule", [&] { return controller_.UpdateRule(req->rule(), *out); });
+}
+
+grpc::Status ControlService::DeleteRule(grpc::ServerContext*, const pb::DeleteRuleRequest* req,
+                                        pb::DeleteReply* out) {
+  return Guard("DeleteRule", [&] {
+    uint64_t generation = 0;
+    Status st = controller_.DeleteRule(req->name(), generation);
+    out->set_generation(generation);
+    return st;
+  });
+}
+
+grpc::Status ControlService::GetRule(grpc::ServerContext*, const pb::GetRuleRequest* req, pb::RuleView* out) {
+  return Guard("GetRule", [&] { return controller_.GetRule(req->name(), *out); });
+}
+
+grpc::Status ControlService::ListRules(grpc::ServerContext*, const pb::ListRulesRequest* req,
+                                       pb::ListRulesReply* out) {
+  return Guard("ListRules", [&] {
+    for (auto& v : controller_.ListRules(req->tenant(), req->global())) *out->add_rules() = std::move(v);
+    return Status();
+  });
+}
+
+grpc::Status ControlService::ReplaceRules(grpc::ServerContext*, const pb::ReplaceRulesRequest* req,
+                                          pb::ReplaceRulesReply* out) {
+  return Guard("ReplaceRules", [&] {
+    std::vector<pb::Rule> rules(req->rules().begin(), req->rules().end());
+    return controller_.ReplaceRules(RuleScope{req->tenant(), req->global()}, std::move(rules), *out);
+  });
+}
+
 grpc::Status ControlService::CreateVtep(grpc::ServerContext*, const pb::CreateVtepRequest* req, pb::Vtep* out) {
   return Guard("CreateVtep", [&] { return controller_.CreateVtep(req->vtep(), *out); });
 }

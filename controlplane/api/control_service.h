@@ -27,6 +27,13 @@ class ControlService final : public pb::Control::Service {
   grpc::Status SetLimit(grpc::ServerContext*, const pb::SetLimitRequest*, pb::Limit*) override;
   grpc::Status ClearLimit(grpc::ServerContext*, const pb::ClearLimitRequest*, pb::DeleteReply*) override;
   grpc::Status ListLimits(grpc::ServerContext*, const pb::ListLimitsRequest*, pb::ListLimitsReply*) override;
+  grpc::Status CreateRule(grpc::ServerContext*, const pb::CreateRuleRequest*, pb::Rule*) override;
+  grpc::Status UpdateRule(grpc::ServerContext*, const pb::UpdateRuleRequest*, pb::Rule*) override;
+  grpc::Status DeleteRule(grpc::ServerContext*, const pb::DeleteRuleRequest*, pb::DeleteReply*) override;
+  grpc::Status GetRule(grpc::ServerContext*, const pb::GetRuleRequest*, pb::RuleView*) override;
+  grpc::Status ListRules(grpc::ServerContext*, const pb::ListRulesRequest*, pb::ListRulesReply*) override;
+  grpc::Status ReplaceRules(grpc::ServerContext*, const pb::ReplaceRulesRequest*,
+                            pb::ReplaceRulesReply*) override;
   grpc::Status CreateVtep(grpc::ServerContext*, const pb::CreateVtepRequest*, pb::Vtep*) override;
   grpc::Status DeleteVtep(grpc::ServerContext*, const pb::DeleteVtepRequest*, pb::DeleteReply*) override;
   grpc::Status ListVteps(grpc::ServerContext*, const pb::ListVtepsRequest*, pb::ListVtepsReply*) override;

@@ -1,6 +1,9 @@
 #include "core/controller.h"
 
+#include <fmt/ranges.h>
 #include <spdlog/spdlog.h>
+
+#include <map>
 
 #include "model/checks.h"
 #include "model/validate.h"
@@ -120,6 +123,7 @@ Status Controller::DeleteTenant(const std::string& name, uint64_t& generation) {
   // Its limit goes with it, in the same generation.
   std::vector<pb::Change> changes;
   for (const auto& limit : LimitsOf(desired_, "", name)) changes.emplace_back().set_delete_limit(limit);
+  for (const auto& rule : RulesOfTenant(desired_, name)) changes.emplace_back().set_delete_rule(rule);
   changes.emplace_back().set_delete_tenant(name);
   Reconciler::PushResult push;
   if (auto st = CommitLocked(std::move(changes), push); !st.ok()) return st;
@@ -218,6 +222,9 @@ Status Controller::ClearLimit(pb::Limit target, uint64_t& generation) {
   std::lock_guard lock(mu_);
   if (auto st = LimitTarget(target); !st.ok()) return st;
   if (!desired_.limits.count(target.name())) return NotFound("limit {} not set", target.name());
+  if (auto users = RulesUsingMeter(desired_, target.name()); !users.empty())
+    return FailedPrecondition("limit {} is the meter of rule{} {}", target.name(),
+                              users.size() > 1 ? "s" : "", fmt::join(users, ", "));
   std::vector<pb::Change> changes(1);
   changes[0].set_delete_limit(target.name());
   Reconciler::PushResult push;
@@ -252,6 +259,107 @@ std::vector<pb::LimitView> Controller::ListLimits(const std::string& port,
     for (const auto& c : stats.limits())
       if (c.limit() == view.limit().name()) *view.mutable_counters() = c;
   return out;
+}
+
+Status Controller::CreateRule(pb::Rule rule, pb::Rule& out) {
+  std::lock_guard lock(mu_);
+  if (auto st = PrepareRule(desired_, rule, false); !st.ok()) return st;
+  std::vector<pb::Change> changes(1);
+  *changes[0].mutable_upsert_rule() = rule;
+  Reconciler::PushResult push;
+  if (auto st = CommitLocked(std::move(changes), push); !st.ok()) return st;
+  out = desired_.rules.at(rule.name());
+  spdlog::info("rule {} created (generation {})", out.name(), out.generation());
+  return {};
+}
+
+Status Controller::UpdateRule(pb::Rule rule, pb::Rule& out) {
+  std::lock_guard lock(mu_);
+  if (auto st = PrepareRule(desired_, rule, true); !st.ok()) return st;
+  std::vector<pb::Change> changes(1);
+  *changes[0].mutable_upsert_rule() = rule;
+  Reconciler::PushResult push;
+  if (auto st = CommitLocked(std::move(changes), push); !st.ok()) return st;
+  out = desired_.rules.at(rule.name());
+  spdlog::info("rule {} updated (generation {})", out.name(), out.generation());
+  return {};
+}
+
+Status Controller::DeleteRule(const std::string& name, uint64_t& generation) {
+  std::lock_guard lock(mu_);
+  if (!desired_.rules.count(name)) return NotFound("rule '{}' not found", name);
+  std::vector<pb::Change> changes(1);
+  changes[0].set_delete_rule(name);
+  Reconciler::PushResult push;
+  if (auto st = CommitLocked(std::move(changes), push); !st.ok()) return st;
+  generation = desired_.generation;
+  spdlog::info("rule {} deleted (generation {})", name, generation);
+  return {};
+}
+
+void Controller::JoinRuleCounters(std::vector<pb::RuleView>& views) const {
+  if (views.empty()) return;
+  pb::GetStatsRequest req;
+  req.set_rules(true);
+  pb::Stats stats;
+  if (!CallDataplane(reconciler_, options_.rpc_timeout,
+                     [&](pb::Dataplane::Stub& stub, grpc::ClientContext* ctx) {
+                       return stub.GetStats(ctx, req, &stats);
+                     }).ok())
+    return;
+  std::map<std::string, const pb::RuleCounters*> by_name;
+  for (const auto& c : stats.rules()) by_name[c.rule()] = &c;
+  for (auto& view : views)
+    if (auto it = by_name.find(view.rule().name()); it != by_name.end())
+      *view.mutable_counters() = *it->second;
+}
+
+Status Controller::GetRule(const std::string& name, pb::RuleView& out) const {
+  std::vector<pb::RuleView> views(1);
+  {
+    std::lock_guard lock(mu_);
+    auto it = desired_.rules.find(name);
+    if (it == desired_.rules.end()) return NotFound("rule '{}' not found", name);
+    *views[0].mutable_rule() = it->second;
+  }
+  JoinRuleCounters(views);
+  out = std::move(views[0]);
+  return {};
+}
+
+std::vector<pb::RuleView> Controller::ListRules(const std::string& tenant, bool global) const {
+  std::vector<pb::RuleView> out;
+  {
+    std::lock_guard lock(mu_);
+    for (const auto& [name, r] : desired_.rules) {
+      if (global && !r.global()) continue;
+      if (!tenant.empty() && (r.global() || r.tenant() != tenant)) continue;
+      *out.emplace_back().mutable_rule() = r;
+    }
+  }
+  JoinRuleCounters(out);
+  return out;
+}
+
+Status Controller::ReplaceRules(const RuleScope& scope, std::vector<pb::Rule> rules,
+                                pb::ReplaceRulesReply& out) {
+  std::lock_guard lock(mu_);
+  std::vector<pb::Change> changes;
+  RuleReplaceCounts counts;
+  if (auto st = PrepareRuleReplace(desired_, scope, rules, changes, counts); !st.ok()) return st;
+  if (!changes.empty()) {
+    Reconciler::PushResult push;
+    if (auto st = CommitLocked(std::move(changes), push); !st.ok()) return st;
+  }
+  out.set_generation(desired_.generation);
+  out.set_added(counts.added);
+  out.set_changed(counts.changed);
+  out.set_removed(counts.removed);
+  out.set_unchanged(counts.unchanged);
+  spdlog::info("rules of {} replaced: {} added, {} changed, {} removed, {} unchanged (generation {})",
+               scope.Name(), counts.added, counts.changed, counts.removed, counts.unchanged,
+               desired_.generation);
+  return {};
 }
 
 Status Controller::CreateVtep(pb::Vtep vtep, pb::Vtep& out) {

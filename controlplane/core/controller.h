@@ -65,6 +65,17 @@ class Controller {
   Status ClearLimit(pb::Limit target, uint64_t& generation);
   std::vector<pb::LimitView> ListLimits(const std::string& port, const std::string& tenant) const;
 
+  // Flow rules (docs/flow-rules.md).
+  Status CreateRule(pb::Rule rule, pb::Rule& out);
+  Status UpdateRule(pb::Rule rule, pb::Rule& out);
+  Status DeleteRule(const std::string& name, uint64_t& generation);
+  Status GetRule(const std::string& name, pb::RuleView& out) const;
+  // `tenant` or `global` select a scope; neither: every rule.
+  std::vector<pb::RuleView> ListRules(const std::string& tenant, bool global) const;
+  // One generation: the dataplane goes from the old set to the new one at once.
+  Status ReplaceRules(const RuleScope& scope, std::vector<pb::Rule> rules,
+                      pb::ReplaceRulesReply& out);
+
   Status CreateVtep(pb::Vtep vtep, pb::Vtep& out);
   Status DeleteVtep(const std::string& tenant, const std::string& remote, uint64_t& generation);
   // With what the underlay resolver and the dataplane know of each.
@@ -88,6 +99,9 @@ class Controller {
   // Dataplane live state; false when not connected or the call failed.
   bool FetchState(pb::DataplaneState& state) const;
   std::vector<pb::PortView> JoinPorts(const std::vector<pb::Port>& ports) const;
+  // Rule counters from the dataplane into `views` (left out when it is not
+  // connected).
+  void JoinRuleCounters(std::vector<pb::RuleView>& views) const;
 
   Store& store_;
   Kernel& kernel_;

@@ -85,3 +85,47 @@ Status FindVtep(const DesiredState& state, const std::string& tenant, const std:
                 std::string& name);
 
 }  // namespace switchyard::controlplane
+
+namespace switchyard::controlplane {
+
+// Flow rules (docs/flow-rules.md): at most this many per scope (a tenant,
+// or the global rules) and in all (the dataplane's counter slots).
+inline constexpr size_t kMaxRulesPerScope = 16384;
+inline constexpr size_t kMaxRules = 131072;
+
+// The scope a rule or a rule set belongs to: a tenant's name, or global.
+struct RuleScope {
+  std::string tenant;
+  bool global = false;
+  std::string Name() const { return global ? "global" : "tenant " + tenant; }
+  bool Holds(const pb::Rule& r) const { return global ? r.global() : !r.global() && r.tenant() == tenant; }
+};
+
+// Normalizes and validates `rule` for creation (`update` false: the name is
+// new, ALREADY_EXISTS otherwise) or as the new form of the rule of its name
+// (`update` true: NOT_FOUND if none). What it names exists (NOT_FOUND): its
+// tenant, the ports of in_port, redirect and mirror, and for a tenant rule
+// they carry the tenant (FAILED_PRECONDITION); the meter "meter/NAME".
+// FAILED_PRECONDITION naming both rules when another rule of its scope with
+// its priority can match the same frame; RESOURCE_EXHAUSTED past the
+// bounds above.
+Status PrepareRule(const DesiredState& state, pb::Rule& rule, bool update);
+
+// For `ReplaceRules`: every rule of `scope` becomes `rules` (each
+// normalized and validated as above, against each other and the rest of
+// the state). `changes` gets the deletes and upserts, `counts` what they
+// are: added, changed, removed, unchanged.
+struct RuleReplaceCounts {
+  uint32_t added = 0, changed = 0, removed = 0, unchanged = 0;
+};
+Status PrepareRuleReplace(const DesiredState& state, const RuleScope& scope,
+                          std::vector<pb::Rule>& rules, std::vector<pb::Change>& changes,
+                          RuleReplaceCounts& counts);
+
+// The names of the rules of a tenant (deleted with it), and of those that
+// name the meter limit `limit` ("meter/NAME": it cannot be cleared while
+// they do).
+std::vector<std::string> RulesOfTenant(const DesiredState& state, const std::string& tenant);
+std::vector<std::string> RulesUsingMeter(const DesiredState& state, const std::string& limit);
+
+}  // namespace switchyard::controlplane

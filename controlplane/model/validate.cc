@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "switchyard/devargs_policy.h"
+#include "switchyard/rule_syntax.h"
 
 namespace switchyard::controlplane {
 
@@ -258,9 +259,12 @@ Status ValidateUnderlay(const pb::Port& port) {
 
 Status LimitTarget(pb::Limit& l) {
   l.clear_generation();
-  const bool port = !l.port().empty(), tenant = !l.tenant().empty();
-  if (port == tenant) return InvalidArgument("limit: give exactly one of limit.port and limit.tenant");
-  if (auto st = ValidateName(port ? "limit.port" : "limit.tenant", port ? l.port() : l.tenant()); !st.ok())
+  const bool port = !l.port().empty(), tenant = !l.tenant().empty(), meter = !l.meter().empty();
+  if (int{port} + int{tenant} + int{meter} != 1)
+    return InvalidArgument("limit: give exactly one of limit.port, limit.tenant and limit.meter");
+  if (auto st = ValidateName(port ? "limit.port" : tenant ? "limit.tenant" : "limit.meter",
+                             port ? l.port() : tenant ? l.tenant() : l.meter());
+      !st.ok())
     return st;
   if (!pb::LimitDirection_IsValid(l.direction()))
     return InvalidArgument("limit.direction: unknown value {}", static_cast<int>(l.direction()));
@@ -269,14 +273,18 @@ Status LimitTarget(pb::Limit& l) {
   if (l.direction() == pb::LIMIT_DIRECTION_UNSPECIFIED) l.set_direction(pb::LIMIT_DIRECTION_IN);
   if (tenant && l.direction() != pb::LIMIT_DIRECTION_IN)
     return InvalidArgument("limit.direction: a tenant's limit is on what its ports receive (in)");
+  if (meter && l.direction() != pb::LIMIT_DIRECTION_IN)
+    return InvalidArgument("limit.direction: a meter applies where its rules match; it has no direction");
   if (l.storm() != pb::STORM_CLASS_NONE) {
-    if (tenant) return InvalidArgument("limit.storm: storm control is a port's");
+    if (tenant || meter) return InvalidArgument("limit.storm: storm control is a port's");
     if (l.direction() != pb::LIMIT_DIRECTION_IN)
       return InvalidArgument("limit.storm: storm control applies to what a port receives (in)");
   }
   static const char* kStorm[] = {"", "storm-broadcast", "storm-multicast", "storm-unknown"};
   if (tenant) {
     l.set_name("tenant/" + l.tenant());
+  } else if (meter) {
+    l.set_name("meter/" + l.meter());
   } else if (l.storm() != pb::STORM_CLASS_NONE) {
     l.set_name("port/" + l.port() + "/" + kStorm[l.storm()]);
   } else {
@@ -314,6 +322,30 @@ Status NormalizeLimit(pb::Limit& l) {
   return {};
 }
 
+Status NormalizeRule(pb::Rule& r) {
+  r.clear_generation();
+  if (auto st = ValidateName("rule.name", r.name()); !st.ok()) return st;
+  if (r.global() == !r.tenant().empty())
+    return InvalidArgument("rule: give exactly one of rule.tenant and rule.global");
+  if (!r.tenant().empty())
+    if (auto st = ValidateName("rule.tenant", r.tenant()); !st.ok()) return st;
+  if (r.priority() > rules::kMaxPriority)
+    return InvalidArgument("rule.priority: must be 0..{}, got {}", rules::kMaxPriority, r.priority());
+  if (!r.match().in_port().empty())
+    if (auto st = ValidateName("rule.match.in_port", r.match().in_port()); !st.ok()) return st;
+  rules::Match m;
+  if (auto e = rules::ParseMatch(r.match(), &m)) return InvalidArgument("rule.{}", *e);
+  if (auto e = rules::CheckActions(r.actions())) return InvalidArgument("rule.{}", *e);
+  if (!r.actions().redirect().empty())
+    if (auto st = ValidateName("rule.actions.redirect", r.actions().redirect()); !st.ok()) return st;
+  if (!r.actions().mirror().empty())
+    if (auto st = ValidateName("rule.actions.mirror", r.actions().mirror()); !st.ok()) return st;
+  if (!r.actions().meter().empty())
+    if (auto st = ValidateName("rule.actions.meter", r.actions().meter()); !st.ok()) return st;
+  rules::Canonicalize(*r.mutable_match());
+  return {};
+}
+
 Status NormalizeVtep(pb::Vtep& vtep) {
   vtep.clear_generation();
   if (auto st = ValidateName("vtep.tenant", vtep.tenant()); !st.ok()) return st;
@@ -342,6 +374,10 @@ Status ValidateTenant(const pb::Tenant& t) {
   }
   if (t.vni() > kMaxVni) {
     return InvalidArgument("tenant.vni: must be 0 or 1..{}, got {}", kMaxVni, t.vni());
+  }
+  if (!pb::RulePolicy_IsValid(t.default_policy())) {
+    return InvalidArgument("tenant.default_policy: must be allow or deny, got {}",
+                           static_cast<int>(t.default_policy()));
   }
   return {};
 }

@@ -43,6 +43,11 @@ Status NormalizeLimit(pb::Limit& limit);
 // and its name: what `limit clear` needs.
 Status LimitTarget(pb::Limit& limit);
 
+// Checks a rule's fields on their own (docs/flow-rules.md): name, exactly
+// one scope, priority, the match and the actions; writes the match in its
+// canonical spelling and clears `generation`.
+Status NormalizeRule(pb::Rule& rule);
+
 // Fills `vtep.name` (TENANT@REMOTE, the address in its canonical spelling)
 // and checks the fields on their own: a tenant name, a unicast IPv4
 // remote address.

@@ -51,6 +51,12 @@ struct RunAction {
   uint16_t out_port;
   uint16_t out_vlan;
   uint16_t remote;  // kRemote: the remote VTEP's slot
+  // Set by the flow-rule stage, read only where Burst::rule_edits is set:
+  // a copy of the run's frames to this port before any edit (kNoMirror:
+  // none), and the tag they leave with on any port (kKeepVlan: the
+  // port's own; 0: untagged).
+  uint16_t mirror;
+  uint16_t set_vlan;
 };
 
 struct Burst {
@@ -76,6 +82,9 @@ struct Burst {
   // then set, from the VNI), or kNoRemote. Read only where decapped is set.
   bool decapped = false;
   uint16_t from_remote[kBurstSize];
+  // Set by the flow-rule stage when some run has a mirror or a tag to set
+  // (RunAction::mirror, set_vlan: valid for every run then).
+  bool rule_edits = false;
   // The burst's TSC, read the first time a stage asks (Tsc()): every meter
   // of the burst sees one time, and a burst no stage times pays nothing.
   uint64_t tsc = 0;

@@ -91,6 +91,18 @@ struct LimitCounters {
   }
 };
 
+struct RuleCounters {
+  SWITCHYARD_RULE_COUNTERS(SWITCHYARD_COUNTER_FIELD)
+  RuleCounters& operator+=(const RuleCounters& o) {
+    SWITCHYARD_RULE_COUNTERS(SWITCHYARD_COUNTER_ADD)
+    return *this;
+  }
+  RuleCounters& operator-=(const RuleCounters& o) {
+    SWITCHYARD_RULE_COUNTERS(SWITCHYARD_COUNTER_SUB)
+    return *this;
+  }
+};
+
 #undef SWITCHYARD_COUNTER_FIELD
 #undef SWITCHYARD_COUNTER_ADD
 #undef SWITCHYARD_COUNTER_SUB
@@ -106,6 +118,7 @@ struct alignas(64) WorkerCounters {
   std::array<TenantCounters, kMaxTenantId + 1> tenants{};
   std::array<VtepCounters, kMaxRemoteVteps> vteps{};  // by remote VTEP slot
   std::array<LimitCounters, kMaxLimits> limits{};     // by limit slot
+  std::array<RuleCounters, kMaxRules> rules{};        // by rule slot (2 MB)
 
   // One dropped packet: the reason, the ingress port and the tenant (which
   // may be kNoTenant: dropped before classification).
@@ -123,6 +136,7 @@ class PortCounters;
 class TenantCounters;
 class VtepCounters;
 class LimitCounters;
+class RuleCounters;
 }  // namespace switchyard::v1
 
 namespace switchyard {
@@ -131,4 +145,5 @@ void PortCountersToProto(const PortCounters& c, v1::PortCounters* out);
 void TenantCountersToProto(const TenantCounters& c, v1::TenantCounters* out);
 void VtepCountersToProto(const VtepCounters& c, v1::VtepCounters* out);
 void LimitCountersToProto(const LimitCounters& c, v1::LimitCounters* out);
+void RuleCountersToProto(const RuleCounters& c, v1::RuleCounters* out);
 }  // namespace switchyard

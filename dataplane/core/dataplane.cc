@@ -125,8 +125,9 @@ void Dataplane::Publish(uint64_t generation) {
   std::vector<std::string> problems;
   const VxlanInputs vxlan = VxlanInputsLocked();
   const LimitInputs limits = LimitInputsLocked();
+  const RuleInputs rules = RuleInputsLocked();
   publisher_->Publish(
-      BuildSnapshot(generation, tenants_, ports_, workers(), &problems, &vxlan, &limits));
+      BuildSnapshot(generation, tenants_, ports_, workers(), &problems, &vxlan, &limits, &rules));
   for (const auto& p : problems) spdlog::warn("config: {}", p);
 }
 
@@ -204,6 +205,7 @@ uint32_t Dataplane::Reconcile(const ConfigState& want,
   const VtepUpdate vteps = UpdateVteps(want, counters_now);
   if (vteps.changed) ++changed;
   if (UpdateLimits(want, counters_now)) ++changed;
+  if (UpdateRules(want, counters_now)) ++changed;
   if (changed > 0) {
     // Workers stop using removed ports and remote VTEPs before the devices
     // and slots go away.
@@ -269,6 +271,7 @@ ConfigState Dataplane::RunningConfig() const {
     if (!placed.internal) c.ports[name] = placed.spec;
   c.vteps = vteps_;
   c.limits = limits_;
+  c.rules = rules_;
   return c;
 }
 

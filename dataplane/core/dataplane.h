@@ -23,6 +23,7 @@
 #include "features/l2/mac_table.h"
 #include "features/limits/limit_builder.h"
 #include "features/limits/limit_state.h"
+#include "features/rules/rule_builder.h"
 #include "ports/port_manager.h"
 #include "ports/vhost_direct.h"
 #include "switchyard/config_state.h"
@@ -119,6 +120,12 @@ class Dataplane {
   // any limit changed.
   bool UpdateLimits(const ConfigState& want, const std::function<WorkerCounters&()>& counters_now);
   LimitInputs LimitInputsLocked() const;  // mu_ held
+  // mu_ held (features/rules/rule_control.cc). Takes `want`'s Rule
+  // objects: a counter slot for every new one (its base from
+  // `counters_now`), the slots of removed ones freed. True if any rule
+  // changed.
+  bool UpdateRules(const ConfigState& want, const std::function<WorkerCounters&()>& counters_now);
+  RuleInputs RuleInputsLocked();  // mu_ held
   std::string RemoteName(uint16_t slot) const;  // mu_ held
   void Publish(uint64_t generation);
   // mu_ held. What the dataplane runs, as the shared configuration model.
@@ -168,6 +175,10 @@ class Dataplane {
   std::map<std::string, uint16_t> limit_slots_;  // limit name -> slot
   std::unique_ptr<LimitStates> limit_states_ = std::make_unique<LimitStates>();
   std::array<LimitCounters, kMaxLimits> limit_base_{};
+  std::map<std::string, v1::Rule> rules_;
+  std::map<std::string, uint32_t> rule_slots_;  // rule name -> counter slot
+  std::vector<RuleCounters> rule_base_ = std::vector<RuleCounters>(kMaxRules);
+  RuleCache rule_cache_;  // the classifiers of the last snapshot built
   // Counter values at the moment a port id / tenant id was (re)assigned, so
   // a reused id starts from zero.
   std::array<PortCounters, kMaxPorts> port_base_{};

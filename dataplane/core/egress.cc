@@ -55,6 +55,38 @@ std::string EncapText(const Snapshot& s, uint16_t slot, uint16_t tenant, bool se
                      s.vxlan.Vni(tenant), sport);
 }
 
+// The mirror copies flow rules asked for (features/rules), made before
+// any edit of the originals: each copy gets the mirror port's own tag for
+// the tenant.
+template <bool kTrace>
+void MirrorRuns(WorkerContext& w, const Snapshot& s, Burst& b) {
+  WorkerCounters& c = *w.counters;
+  for (uint16_t r = 0; r < b.runs; ++r) {
+    const uint16_t mp = b.action[r].mirror;
+    if (mp == kNoMirror) continue;
+    const uint16_t tenant = b.tenant[r];
+    const bool tagged = b.tagged[r];
+    const uint16_t vid = s.ports[mp].EgressVlan(tenant);
+    for (uint16_t p = b.run_start[r]; p < b.run_start[r + 1]; ++p) {
+      rte_mbuf* copy = rte_pktmbuf_copy(b.pkts[p], w.pool, 0, UINT32_MAX);
+      if (unlikely(copy == nullptr)) {
+        c.Drop(DropReason::RULE_MIRROR_FAILED, b.in_port, tenant);
+        if constexpr (kTrace) b.trace->Add(r, "egress", "mirror copy failed (no mbuf)");
+        continue;
+      }
+      if (unlikely(vid == kNotMember || !VlanEgress(copy, tagged, vid))) {
+        c.Drop(vid == kNotMember ? DropReason::RULE_MIRROR_NOT_MEMBER : DropReason::VLAN_PUSH_FAILED,
+               b.in_port, tenant);
+        rte_pktmbuf_free(copy);
+        continue;
+      }
+      if constexpr (kTrace)
+        b.trace->Add(r, "egress", fmt::format("mirror copy to {} ({})", s.PortName(mp), EditName(tagged, vid)));
+      Enqueue(w, s, mp, copy);
+    }
+  }
+}
+
 // One packet to every other port of its tenant and, unless it came from
 // one (split horizon), every remote VTEP of the tenant: the original to
 // the last destination, copies to the others (each with its own tag edit
@@ -86,9 +118,11 @@ void FloodPacket(WorkerContext& w, const Snapshot& s, Burst& b, uint16_t r, rte_
     if (unlikely(copy == nullptr)) c.Drop(DropReason::FLOOD_COPY_FAILED, in_port, tenant);
     return copy;
   };
+  // A flow rule's tag (features/rules), else each port's own.
+  const uint16_t set_vlan = b.rule_edits ? b.action[r].set_vlan : kKeepVlan;
   for (const uint16_t out : ports) {
     if (out == in_port) continue;
-    const uint16_t vid = s.ports[out].EgressVlan(tenant);
+    const uint16_t vid = set_vlan != kKeepVlan ? set_vlan : s.ports[out].EgressVlan(tenant);
     rte_mbuf* pkt = next();
     if (unlikely(pkt == nullptr)) {
       if constexpr (kTrace) trail.text += fmt::format("; {}: copy failed (no mbuf)", s.PortName(out));
@@ -209,6 +243,7 @@ void EgressStage(WorkerContext& w, const Snapshot& s, Burst& b) {
     }
     tb = nullptr;
   };
+  if (unlikely(b.rule_edits)) MirrorRuns<kTrace>(w, s, b);
   for (uint16_t r = 0; r < b.runs; ++r) {
     const RunAction& a = b.action[r];
     if (unlikely(a.verdict != Verdict::kUnicast)) {
@@ -231,7 +266,8 @@ void EgressStage(WorkerContext& w, const Snapshot& s, Burst& b) {
     }
     const uint16_t tenant = b.tenant[r];
     const bool tagged = b.tagged[r];
-    const uint16_t out = a.out_port, vid = a.out_vlan;
+    const uint16_t out = a.out_port;
+    const uint16_t vid = unlikely(b.rule_edits) && a.set_vlan != kKeepVlan ? a.set_vlan : a.out_vlan;
     if (tb == nullptr || tb_port != out) {
       sync_tx();
       tb = &w.tx[out];

@@ -6,6 +6,7 @@
 #include "core/trace.h"
 #include "features/l2/l2_stage.h"
 #include "features/limits/limit_stage.h"
+#include "features/rules/rule_stage.h"
 #include "features/vlan/vlan_stage.h"
 #include "features/vxlan/vxlan_stage.h"
 
@@ -26,6 +27,7 @@ void RunStages(WorkerContext& w, const Snapshot& s, Burst& b, rte_mbuf** pkts, u
   VxlanStage<kTrace>(w, s, b);                 // features/vxlan: underlay: decap, or to the kernel
   VlanClassifyStage<kTrace>(w, s, b);          // features/vlan: port + tag -> tenant
   IngressLimits<kTrace>(w, s, b);              // features/limits: port in, tenant aggregate
+  RuleStage<kTrace>(w, s, b);                  // features/rules: flow rules (drop, redirect, mirror)
   L2Stage<kTrace>(w, s, b, now_ms);            // features/l2: learn, lookup, decide
   StormLimits<kTrace>(w, s, b);                // features/limits: storm control of floods
   EgressStage<kTrace>(w, s, b);                // core: tag edits, TX buffers, drops

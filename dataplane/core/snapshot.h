@@ -12,6 +12,7 @@
 
 #include "core/limits.h"
 #include "features/limits/limit_snapshot.h"
+#include "features/rules/rule_snapshot.h"
 #include "features/vxlan/vxlan_snapshot.h"
 
 struct rte_mempool;
@@ -86,6 +87,7 @@ struct Snapshot {
   std::vector<std::vector<RxQueueRef>> worker_rx;
   VxlanSnapshot vxlan;  // features/vxlan
   LimitSnapshot limits;  // features/limits
+  RulesSnapshot rules;   // features/rules
 
   const TenantConfig* Tenant(uint16_t id) const {
     return id < tenants.size() && tenants[id].present ? &tenants[id] : nullptr;

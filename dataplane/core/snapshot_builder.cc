@@ -24,7 +24,8 @@ Role ToRole(v1::PortRole r) {
 std::unique_ptr<Snapshot> BuildSnapshot(uint64_t generation, const TenantMap& tenants,
                                         const PortMap& ports, uint16_t workers,
                                         std::vector<std::string>* problems,
-                                        const VxlanInputs* vxlan, const LimitInputs* limits) {
+                                        const VxlanInputs* vxlan, const LimitInputs* limits,
+                                        const RuleInputs* rules) {
   auto s = std::make_unique<Snapshot>();
   s->generation = generation;
   s->worker_rx.resize(workers);
@@ -117,6 +118,7 @@ std::unique_ptr<Snapshot> BuildSnapshot(uint64_t generation, const TenantMap& te
   }
   if (vxlan != nullptr) s->vxlan = BuildVxlan(tenants, *vxlan, problems);
   if (limits != nullptr) BuildLimits(*limits, tenants, ports, s.get(), problems);
+  if (rules != nullptr) BuildRules(*rules, tenants, ports, s.get(), problems);
   return s;
 }
 

@@ -9,6 +9,7 @@
 
 #include "core/snapshot.h"
 #include "features/limits/limit_builder.h"
+#include "features/rules/rule_builder.h"
 #include "features/vxlan/vxlan_builder.h"
 #include "switchyard/v1/types.pb.h"
 
@@ -32,14 +33,16 @@ using PortMap = std::map<std::string, PlacedPort>;
 
 // Ports naming unknown tenants are left out of forwarding; `problems`
 // (optional) gets one line for each.
-// `vxlan` and `limits` (optional) give the VXLAN part
-// (features/vxlan/vxlan_builder.h) and the rate limits
-// (features/limits/limit_builder.h).
+// `vxlan`, `limits` and `rules` (optional) give the VXLAN part
+// (features/vxlan/vxlan_builder.h), the rate limits
+// (features/limits/limit_builder.h) and the flow rules
+// (features/rules/rule_builder.h).
 std::unique_ptr<Snapshot> BuildSnapshot(uint64_t generation, const TenantMap& tenants,
                                         const PortMap& ports, uint16_t workers,
                                         std::vector<std::string>* problems = nullptr,
                                         const VxlanInputs* vxlan = nullptr,
-                                        const LimitInputs* limits = nullptr);
+                                        const LimitInputs* limits = nullptr,
+                                        const RuleInputs* rules = nullptr);
 
 // Whether the forwarding membership of a port (role, tenants, VLANs) differs
 // between two specs: learned MACs on it must then be flushed.

@@ -46,6 +46,12 @@ void LimitCountersToProto(const LimitCounters& c, v1::LimitCounters* out) {
 #undef SWITCHYARD_SET
 }
 
+void RuleCountersToProto(const RuleCounters& c, v1::RuleCounters* out) {
+#define SWITCHYARD_SET(f) SetCounter(out, #f, c.f);
+  SWITCHYARD_RULE_COUNTERS(SWITCHYARD_SET)
+#undef SWITCHYARD_SET
+}
+
 void Dataplane::SumCounters(WorkerCounters* out) const {
   WorkerCounters& sum = *out;
   sum.drops.fill(0);
@@ -53,12 +59,14 @@ void Dataplane::SumCounters(WorkerCounters* out) const {
   sum.tenants.fill(TenantCounters{});
   sum.vteps.fill(VtepCounters{});
   sum.limits.fill(LimitCounters{});
+  sum.rules.fill(RuleCounters{});
   for (const auto& c : counters_) {
     for (std::size_t i = 0; i < kDropReasonCount; ++i) sum.drops[i] += c->drops[i];
     for (std::size_t p = 0; p < kMaxPorts; ++p) sum.ports[p] += c->ports[p];
     for (std::size_t t = 0; t <= kMaxTenantId; ++t) sum.tenants[t] += c->tenants[t];
     for (std::size_t v = 0; v < kMaxRemoteVteps; ++v) sum.vteps[v] += c->vteps[v];
     for (std::size_t l = 0; l < kMaxLimits; ++l) sum.limits[l] += c->limits[l];
+    for (std::size_t r = 0; r < kMaxRules; ++r) sum.rules[r] += c->rules[r];
   }
 }
 
@@ -104,6 +112,15 @@ v1::Stats Dataplane::GetStats(const v1::GetStatsRequest& req) {
       auto* lc = out.add_limits();
       lc->set_limit(name);
       LimitCountersToProto(c, lc);
+    }
+    if (req.rules()) {
+      for (const auto& [name, slot] : rule_slots_) {
+        RuleCounters c = sum->rules[slot];
+        c -= rule_base_[slot];
+        auto* rc = out.add_rules();
+        rc->set_rule(name);
+        RuleCountersToProto(c, rc);
+      }
     }
     for (const auto& [ip, slot] : vtep_slots_) {
       VtepCounters c = sum->vteps[slot];

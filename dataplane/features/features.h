@@ -7,6 +7,7 @@
 
 #include "features/l2/l2_defs.h"
 #include "features/limits/limit_defs.h"
+#include "features/rules/rule_defs.h"
 #include "features/vlan/vlan_defs.h"
 #include "features/vxlan/vxlan_defs.h"
 
@@ -15,7 +16,8 @@
   SWITCHYARD_VLAN_DROP_REASONS(X)          \
   SWITCHYARD_L2_DROP_REASONS(X)            \
   SWITCHYARD_VXLAN_DROP_REASONS(X)         \
-  SWITCHYARD_LIMIT_DROP_REASONS(X)
+  SWITCHYARD_LIMIT_DROP_REASONS(X)         \
+  SWITCHYARD_RULE_DROP_REASONS(X)
 
 // X(field): a uint64 per tenant, named as the TenantCounters proto field.
 #define SWITCHYARD_FEATURE_TENANT_COUNTERS(X) \

@@ -23,7 +23,8 @@
   X(Tenant, tenant, tenants)       \
   X(Port, port, ports)             \
   X(Vtep, vtep, vteps)             \
-  X(Limit, limit, limits)
+  X(Limit, limit, limits)          \
+  X(Rule, rule, rules)
 
 namespace switchyard {
 

@@ -22,6 +22,8 @@ void AddTenantCommands(CLI::App& app, const GlobalOptions& global, Action& actio
 void AddPortCommands(CLI::App& app, const GlobalOptions& global, Action& action);
 // limit set|clear|list.
 void AddLimitCommands(CLI::App& app, const GlobalOptions& global, Action& action);
+// rule add|set|del|list|show|apply.
+void AddRuleCommands(CLI::App& app, const GlobalOptions& global, Action& action);
 // vtep add|del|list.
 void AddVtepCommands(CLI::App& app, const GlobalOptions& global, Action& action);
 // mac, stats, status.

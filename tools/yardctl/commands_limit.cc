@@ -1,5 +1,6 @@
 // yardctl limit set|clear|list
 #include <memory>
+#include <utility>
 
 #include <fmt/format.h>
 
@@ -34,18 +35,30 @@ int RunLimitClear(const GlobalOptions& g, const LimitArgs& a) {
 }
 
 int RunLimitList(const GlobalOptions& g, const LimitArgs& a) {
+  if (!a.meter.empty() && (!a.port.empty() || !a.tenant.empty()))
+    return UsageError("--meter: not with --port or --tenant");
   v1::ListLimitsRequest req;
   req.set_port(a.port);
   req.set_tenant(a.tenant);
   Client client(g);
   v1::ListLimitsReply reply;
   if (auto st = client.Call(&Stub::ListLimits, req, &reply); !st.ok()) return client.Fail(st);
+  if (!a.meter.empty()) {
+    // controld filters by port and tenant only; a meter is picked here.
+    v1::ListLimitsReply only;
+    for (const auto& v : reply.limits()) {
+      if (v.limit().meter() == a.meter) *only.add_limits() = v;
+    }
+    reply = std::move(only);
+  }
   return PrintReply(g, reply, FormatLimitList(reply));
 }
 
 void Selectors(CLI::App* cmd, LimitArgs& a, bool storm) {
   cmd->add_option("--port", a.port, "A port's limit")->type_name("P");
   cmd->add_option("--tenant", a.tenant, "A tenant's aggregate limit (all its ports)")->type_name("T");
+  cmd->add_option("--meter", a.meter, "A named meter (meter/NAME), for rules' meter:NAME action")
+      ->type_name("NAME");
   cmd->add_option("--direction", a.direction, "Port limits: in (what the port receives, default) or out")
       ->type_name("in|out");
   if (storm)
@@ -56,7 +69,8 @@ void Selectors(CLI::App* cmd, LimitArgs& a, bool storm) {
 }  // namespace
 
 void AddLimitCommands(CLI::App& app, const GlobalOptions& g, Action& action) {
-  CLI::App* limit = app.add_subcommand("limit", "Rate limits: per port (in, out, storm) and per tenant");
+  CLI::App* limit = app.add_subcommand(
+      "limit", "Rate limits: per port (in, out, storm), per tenant, and named meters for flow rules");
   limit->require_subcommand(1);
 
   auto s = std::make_shared<LimitArgs>();
@@ -81,6 +95,7 @@ void AddLimitCommands(CLI::App& app, const GlobalOptions& g, Action& action) {
   CLI::App* list = limit->add_subcommand("list", "List limits, what they count, and their counters");
   list->add_option("--port", l->port, "Only this port's")->type_name("P");
   list->add_option("--tenant", l->tenant, "Only this tenant's")->type_name("T");
+  list->add_option("--meter", l->meter, "Only this meter")->type_name("NAME");
   list->callback([&g, &action, l] { action = [&g, l] { return RunLimitList(g, *l); }; });
 }
 

@@ -1,4 +1,4 @@
-// yardctl tenant add|del|list|show
+// yardctl tenant add|set|del|list|show
 #include <memory>
 
 #include <fmt/format.h>
@@ -81,6 +81,9 @@ void AddTenantCommands(CLI::App& app, const GlobalOptions& g, Action& action) {
       ->type_name("N");
   add->add_option("--vni", add_args->vni, "VXLAN network identifier (default: none)")
       ->type_name("N");
+  add->add_option("--default-policy", add_args->default_policy,
+                  "What happens to a frame no flow rule matches (default: allow)")
+      ->type_name("allow|deny");
   add->callback([&g, &action, add_args] { action = [&g, add_args] { return RunTenantAdd(g, *add_args); }; });
 
   auto set_args = std::make_shared<TenantAddArgs>();
@@ -90,6 +93,9 @@ void AddTenantCommands(CLI::App& app, const GlobalOptions& g, Action& action) {
   set->add_option("--mac-limit", set_args->mac_limit, "Maximum learned MACs (0: the default)")
       ->type_name("N");
   set->add_option("--vni", set_args->vni, "VXLAN network identifier (0: none)")->type_name("N");
+  set->add_option("--default-policy", set_args->default_policy,
+                  "What happens to a frame no flow rule matches")
+      ->type_name("allow|deny");
   set->add_option("--id", set_args->id, "Cannot change in place")->type_name("N");
   set->callback([&g, &action, set_args] { action = [&g, set_args] { return RunTenantSet(g, *set_args); }; });
 

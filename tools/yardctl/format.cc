@@ -1,12 +1,14 @@
 #include "format.h"
 
 #include <algorithm>
+#include <array>
 #include <cassert>
 
 #include <fmt/format.h>
 #include <google/protobuf/util/json_util.h>
 
 #include "parse.h"
+#include "switchyard/rule_syntax.h"
 
 namespace yardctl {
 namespace v1 = switchyard::v1;
@@ -141,11 +143,17 @@ std::string PortAttachment(const v1::Port& port) {
   }
 }
 
+std::string PolicyName(v1::RulePolicy policy) {
+  return policy == v1::RULE_POLICY_DENY ? "deny" : "allow";
+}
+
 std::string FormatTenantList(const v1::ListTenantsReply& reply) {
-  Table t({{"NAME"}, {"ID", kR}, {"VLAN", kR}, {"VNI", kR}, {"MAC-LIMIT", kR}, {"GEN", kR}});
+  Table t({{"NAME"}, {"ID", kR}, {"VLAN", kR}, {"VNI", kR}, {"MAC-LIMIT", kR}, {"POLICY"},
+           {"GEN", kR}});
   for (const auto& tn : reply.tenants()) {
     t.AddRow({tn.name(), Num(tn.id()), OrDash(tn.vlan()), OrDash(tn.vni()),
-              tn.mac_limit() == 0 ? "default" : Num(tn.mac_limit()), Num(tn.generation())});
+              tn.mac_limit() == 0 ? "default" : Num(tn.mac_limit()),
+              PolicyName(tn.default_policy()), Num(tn.generation())});
   }
   return t.Render();
 }
@@ -157,6 +165,7 @@ std::string FormatTenant(const v1::Tenant& tn) {
   kv.Add("vlan", OrDash(tn.vlan()));
   kv.Add("vni", OrDash(tn.vni()));
   kv.Add("mac limit", tn.mac_limit() == 0 ? "default" : Num(tn.mac_limit()));
+  kv.Add("default policy", PolicyName(tn.default_policy()));
   kv.Add("generation", Num(tn.generation()));
   return kv.Render();
 }
@@ -271,6 +280,98 @@ std::string FormatLimitList(const v1::ListLimitsReply& reply) {
   std::string out = t.Render();
   if (!basis.empty()) out += "bytes: " + basis + "\n";
   return out;
+}
+
+std::string RuleScope(const v1::Rule& rule) {
+  return rule.global() ? "global" : "tenant " + rule.tenant();
+}
+
+namespace {
+
+std::string MatchText(const v1::RuleMatch& m) {
+  std::string text = switchyard::rules::FormatMatch(m);
+  return text.empty() ? "(every frame)" : text;
+}
+
+}  // namespace
+
+std::string FormatRuleList(const v1::ListRulesReply& reply) {
+  constexpr size_t kLineWidth = 80;
+  constexpr size_t kMinMatchWidth = 16;  // when the other columns leave less
+  constexpr size_t kMatch = 3;           // the MATCH column
+  constexpr size_t kColumns = 7;
+  const std::array<Table::Column, kColumns> columns = {
+      Table::Column{"NAME"},          Table::Column{"SCOPE"},       Table::Column{"PRIO", kR},
+      Table::Column{"MATCH"},         Table::Column{"ACTION"},      Table::Column{"PACKETS", kR},
+      Table::Column{"BYTES", kR}};
+
+  std::vector<const v1::RuleView*> views;
+  views.reserve(static_cast<size_t>(reply.rules_size()));
+  for (const auto& v : reply.rules()) views.push_back(&v);
+  std::sort(views.begin(), views.end(), [](const v1::RuleView* x, const v1::RuleView* y) {
+    const v1::Rule& a = x->rule();
+    const v1::Rule& b = y->rule();
+    if (a.global() != b.global()) return a.global();
+    if (a.tenant() != b.tenant()) return a.tenant() < b.tenant();
+    if (a.priority() != b.priority()) return a.priority() > b.priority();
+    return a.name() < b.name();
+  });
+
+  std::vector<std::vector<std::string>> rows;
+  rows.reserve(views.size());
+  std::array<size_t, kColumns> width{};
+  for (size_t c = 0; c < kColumns; ++c) width[c] = columns[c].header.size();
+  for (const v1::RuleView* v : views) {
+    const v1::Rule& r = v->rule();
+    const bool live = v->has_counters();
+    std::vector<std::string> cells = {
+        r.name(),
+        r.global() ? "global" : r.tenant(),
+        Num(r.priority()),
+        MatchText(r.match()),
+        switchyard::rules::FormatActions(r.actions()),
+        live ? Num(v->counters().packets()) : "-",
+        live ? Num(v->counters().bytes()) : "-"};
+    for (size_t c = 0; c < kColumns; ++c) width[c] = std::max(width[c], cells[c].size());
+    rows.push_back(std::move(cells));
+  }
+  // What the other columns and the separators take; MATCH gets the rest.
+  size_t others = 2 * (kColumns - 1);
+  for (size_t c = 0; c < kColumns; ++c) {
+    if (c != kMatch) others += width[c];
+  }
+  const size_t match_width =
+      others + kMinMatchWidth >= kLineWidth ? kMinMatchWidth : kLineWidth - others;
+  bool cut = false;
+  std::vector<Table::Column> table_columns(columns.begin(), columns.end());
+  Table t(std::move(table_columns));
+  for (auto& cells : rows) {
+    std::string& match = cells[kMatch];
+    if (match.size() > match_width) {
+      match.resize(match_width - 3);
+      match += "...";
+      cut = true;
+    }
+    t.AddRow(std::move(cells));
+  }
+  std::string out = t.Render();
+  if (cut) out += "(rule show NAME for the whole rule)\n";
+  return out;
+}
+
+std::string FormatRule(const v1::RuleView& view) {
+  const v1::Rule& r = view.rule();
+  const bool live = view.has_counters();
+  KeyValues kv;
+  kv.Add("name", r.name());
+  kv.Add("scope", RuleScope(r));
+  kv.Add("priority", Num(r.priority()));
+  kv.Add("match", MatchText(r.match()));
+  kv.Add("action", switchyard::rules::FormatActions(r.actions()));
+  kv.Add("packets", live ? Num(view.counters().packets()) : "- (no dataplane connected)");
+  kv.Add("bytes", live ? Num(view.counters().bytes()) : "-");
+  kv.Add("generation", Num(r.generation()));
+  return kv.Render();
 }
 
 std::string FormatVtepList(const v1::ListVtepsReply& reply) {

@@ -54,6 +54,17 @@ std::string FormatPortView(const switchyard::v1::PortView& view);
 std::string FormatMacs(const switchyard::v1::ListMacsReply& reply);
 std::string FormatVtepList(const switchyard::v1::ListVtepsReply& reply);
 std::string FormatLimitList(const switchyard::v1::ListLimitsReply& reply);
+// "allow" or "deny".
+std::string PolicyName(switchyard::v1::RulePolicy policy);
+// "global" or "tenant T": a rule's scope in words.
+std::string RuleScope(const switchyard::v1::Rule& rule);
+// NAME, SCOPE (the tenant or "global"), PRIO, MATCH, ACTION, PACKETS,
+// BYTES; global rules first, then by tenant, each scope by priority (the
+// highest first), then name. Long matches are cut ("...") so that lines fit
+// 80 columns, and a last line then says how to see the whole rule.
+std::string FormatRuleList(const switchyard::v1::ListRulesReply& reply);
+// Every field of the rule on its own line, the match and actions in full.
+std::string FormatRule(const switchyard::v1::RuleView& view);
 // Sections "ports", "tenants", "drops" (non-zero reasons), "workers"; empty
 // sections are left out.
 std::string FormatStats(const switchyard::v1::Stats& stats);

@@ -48,6 +48,7 @@ int main(int argc, char** argv) {
   AddPortCommands(app, global, action);
   AddVtepCommands(app, global, action);
   AddLimitCommands(app, global, action);
+  AddRuleCommands(app, global, action);
   AddLiveCommands(app, global, action);
   AddApplyCommand(app, global, action);
   AddTraceCommand(app, global, action);

@@ -228,6 +228,8 @@ Parsed<Plan> ComputePlan(const Topology& desired, const Topology& current, bool 
     PlanStep& s = add(Op::kUpdate, Obj::kTenant, t.name(), false);
     s.tenant = t;
     s.tenant.clear_generation();
+    // The file has no default policy: the tenant keeps its own.
+    s.tenant.set_default_policy(have_tenants.at(t.name())->default_policy());
     ++plan.updated;
   }
   for (const auto& t : desired.tenants) {
@@ -240,6 +242,7 @@ Parsed<Plan> ComputePlan(const Topology& desired, const Topology& current, bool 
     PlanStep& s = add(Op::kCreate, Obj::kTenant, t.name(), replace);
     s.tenant = t;
     s.tenant.clear_generation();
+    if (replace) s.tenant.set_default_policy(have_tenants.at(t.name())->default_policy());
     ++(replace ? plan.replaced : plan.created);
   }
   for (const auto& p : desired.ports) {

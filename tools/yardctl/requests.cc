@@ -3,8 +3,12 @@
 #include <algorithm>
 #include <cstdint>
 #include <cstdlib>
+#include <initializer_list>
+#include <optional>
 
 #include <fmt/format.h>
+
+#include "switchyard/rule_syntax.h"
 
 namespace yardctl {
 namespace v1 = switchyard::v1;
@@ -37,6 +41,18 @@ Parsed<int> SetTenantFields(const TenantAddArgs& a, v1::Tenant* t) {
     auto v = ParseUint(f.text, FieldLabel(a.path, f.key), 0, f.max);
     if (!v.ok()) return Parsed<int>::Error(v.error());
     (t->*f.set)(static_cast<uint32_t>(v.value()));
+    ++given;
+  }
+  if (!a.default_policy.empty()) {
+    if (a.default_policy == "allow") {
+      t->set_default_policy(v1::RULE_POLICY_ALLOW);
+    } else if (a.default_policy == "deny") {
+      t->set_default_policy(v1::RULE_POLICY_DENY);
+    } else {
+      return Parsed<int>::Error(fmt::format("{}: 'allow' or 'deny', got '{}'",
+                                            FieldLabel(a.path, "default_policy"),
+                                            a.default_policy));
+    }
     ++given;
   }
   return Parsed<int>::Ok(given);
@@ -149,7 +165,8 @@ Parsed<v1::UpdateTenantRequest> BuildUpdateTenant(const v1::Tenant& current,
   t->clear_generation();
   auto given = SetTenantFields(a, t);
   if (!given.ok()) return R::Error(given.error());
-  if (given.value() == 0) return R::Error("nothing to change: give --vlan, --mac-limit or --vni");
+  if (given.value() == 0)
+    return R::Error("nothing to change: give --vlan, --mac-limit, --vni or --default-policy");
   return R::Ok(std::move(req));
 }
 
@@ -272,7 +289,16 @@ Parsed<uint64_t> ParseRate(const std::string& text, std::string_view option) {
 Parsed<v1::Limit> BuildLimitTarget(const LimitArgs& a) {
   using R = Parsed<v1::Limit>;
   v1::Limit l;
-  if (a.port.empty() == a.tenant.empty()) return R::Error("--port, --tenant: give exactly one");
+  if (int{!a.port.empty()} + int{!a.tenant.empty()} + int{!a.meter.empty()} != 1)
+    return R::Error("--port, --tenant, --meter: give exactly one");
+  if (!a.meter.empty()) {
+    if (!a.direction.empty())
+      return R::Error("--direction: not with --meter (a meter acts where its rules match)");
+    if (!a.storm.empty()) return R::Error("--storm: not with --meter (storm control is a port's)");
+    l.set_meter(a.meter);
+    l.set_direction(v1::LIMIT_DIRECTION_IN);
+    return R::Ok(std::move(l));
+  }
   l.set_port(a.port);
   l.set_tenant(a.tenant);
   if (a.direction == "in" || a.direction.empty()) {
@@ -332,6 +358,124 @@ Parsed<v1::SetLimitRequest> BuildSetLimit(const LimitArgs& a) {
     l.set_burst_packets(of(l.pps(), 1));
   }
   return R::Ok(std::move(req));
+}
+
+namespace {
+
+// How a rule's field is named in an error: "--match" on the command line,
+// "rule 3 (web): match" from a file (RuleArgs::path).
+std::string RuleLabel(const RuleArgs& a, std::string_view key) {
+  if (a.path.empty()) return FieldLabel("", key);
+  return fmt::format("{}: {}", a.path, key);
+}
+
+// An error of switchyard::rules ("match: unknown key ...", "match.src_ip:
+// ...", "actions.redirect: ...") under `label` instead of its own field.
+std::string Relabel(std::string_view error, std::initializer_list<std::string_view> prefixes,
+                    const std::string& label) {
+  for (std::string_view p : prefixes) {
+    if (error.substr(0, p.size()) == p) {
+      error.remove_prefix(p.size());
+      break;
+    }
+  }
+  return fmt::format("{}: {}", label, error);
+}
+
+Parsed<uint32_t> RulePriority(const RuleArgs& a) {
+  auto v = ParseUint(a.priority, RuleLabel(a, "priority"), 0, switchyard::rules::kMaxPriority);
+  if (!v.ok()) return Parsed<uint32_t>::Error(v.error());
+  return Parsed<uint32_t>::Ok(static_cast<uint32_t>(v.value()));
+}
+
+// The match expression, parsed (every key known, each value well formed).
+Parsed<v1::RuleMatch> RuleMatchOf(const RuleArgs& a, std::string_view expr) {
+  using R = Parsed<v1::RuleMatch>;
+  const std::string label = RuleLabel(a, "match");
+  v1::RuleMatch m;
+  if (auto e = switchyard::rules::ParseMatchExpr(expr, &m))
+    return R::Error(Relabel(*e, {"match: ", "match."}, label));
+  switchyard::rules::Match checked;
+  if (auto e = switchyard::rules::ParseMatch(m, &checked))
+    return R::Error(Relabel(*e, {"match: ", "match."}, label));
+  return R::Ok(std::move(m));
+}
+
+Parsed<v1::RuleActions> RuleActionsOf(const RuleArgs& a) {
+  using R = Parsed<v1::RuleActions>;
+  v1::RuleActions actions;
+  if (auto e = switchyard::rules::ParseActionsExpr(a.action, &actions))
+    return R::Error(Relabel(*e, {"action: ", "actions.", "actions: "}, RuleLabel(a, "action")));
+  return R::Ok(std::move(actions));
+}
+
+}  // namespace
+
+Parsed<v1::Rule> BuildRule(const RuleArgs& a) {
+  using R = Parsed<v1::Rule>;
+  if (a.name.empty())
+    return R::Error(a.path.empty() ? "NAME: required" : fmt::format("{}: name: required", a.path));
+  if (a.tenant.empty() == !a.global) {
+    if (a.path.empty())
+      return R::Error("--tenant, --global: give exactly one (a tenant's rule or a global one)");
+    return R::Error(fmt::format("{}: tenant, global: give exactly one", a.path));
+  }
+  if (a.priority.empty()) return R::Error(fmt::format("{}: required", RuleLabel(a, "priority")));
+  if (a.action.empty())
+    return R::Error(fmt::format("{}: required (allow, drop or redirect:PORT, ...)",
+                                RuleLabel(a, "action")));
+  v1::Rule rule;
+  rule.set_name(a.name);
+  rule.set_tenant(a.tenant);
+  rule.set_global(a.global);
+  auto priority = RulePriority(a);
+  if (!priority.ok()) return R::Error(priority.error());
+  rule.set_priority(priority.value());
+  auto match = RuleMatchOf(a, a.match.value_or(std::string()));
+  if (!match.ok()) return R::Error(match.error());
+  *rule.mutable_match() = match.value();
+  auto actions = RuleActionsOf(a);
+  if (!actions.ok()) return R::Error(actions.error());
+  *rule.mutable_actions() = actions.value();
+  return R::Ok(std::move(rule));
+}
+
+Parsed<v1::Rule> MergeRuleSet(const v1::Rule& current, const RuleArgs& a) {
+  using R = Parsed<v1::Rule>;
+  v1::Rule rule = current;
+  rule.clear_generation();
+  int given = 0;
+  if (!a.tenant.empty() && a.global) return R::Error("--tenant, --global: give at most one");
+  if (!a.tenant.empty()) {
+    rule.set_tenant(a.tenant);
+    rule.set_global(false);
+    ++given;
+  } else if (a.global) {
+    rule.clear_tenant();
+    rule.set_global(true);
+    ++given;
+  }
+  if (!a.priority.empty()) {
+    auto priority = RulePriority(a);
+    if (!priority.ok()) return R::Error(priority.error());
+    rule.set_priority(priority.value());
+    ++given;
+  }
+  if (a.match.has_value()) {
+    auto match = RuleMatchOf(a, *a.match);
+    if (!match.ok()) return R::Error(match.error());
+    *rule.mutable_match() = match.value();
+    ++given;
+  }
+  if (!a.action.empty()) {
+    auto actions = RuleActionsOf(a);
+    if (!actions.ok()) return R::Error(actions.error());
+    *rule.mutable_actions() = actions.value();
+    ++given;
+  }
+  if (given == 0)
+    return R::Error("nothing to change: give --tenant, --global, --priority, --match or --action");
+  return R::Ok(std::move(rule));
 }
 
 }  // namespace yardctl

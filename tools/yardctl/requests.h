@@ -2,6 +2,7 @@
 // checks syntax only (see parse.h) and leaves every semantic rule to controld.
 #pragma once
 
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -23,6 +24,8 @@ struct TenantAddArgs {
   std::string name;
   std::string id, vlan, mac_limit, vni;
   std::string path = {};  // see FieldLabel
+  // --default-policy allow|deny; empty: not given (create: allow; set: kept).
+  std::string default_policy = {};
 };
 
 Parsed<switchyard::v1::CreateTenantRequest> BuildCreateTenant(const TenantAddArgs& args);
@@ -69,13 +72,15 @@ Parsed<switchyard::v1::CreateVtepRequest> BuildCreateVtep(const std::string& ten
 struct LimitArgs {
   std::string port, tenant, direction, storm;
   std::string bps, pps, burst, burst_ms, excess_burst, peak_bps, peak_burst, burst_packets;
+  std::string meter = {};  // a named meter ("meter/NAME") for rules' meter:NAME
 };
 
 // "1500", "100k", "2.5M", "10G": decimal multiples (k = 1,000); empty = 0.
 Parsed<uint64_t> ParseRate(const std::string& text, std::string_view option);
 
-// The limit the selectors name: --port [--direction] [--storm] | --tenant.
-// Which selectors go together is controld's rule.
+// The limit the selectors name: --port [--direction] [--storm] | --tenant |
+// --meter (exactly one; a meter takes no --direction or --storm). Which
+// other selectors go together is controld's rule.
 Parsed<switchyard::v1::Limit> BuildLimitTarget(const LimitArgs& a);
 
 // `limit set`: the target with its rates and bursts. --burst-ms MS sets
@@ -83,5 +88,33 @@ Parsed<switchyard::v1::Limit> BuildLimitTarget(const LimitArgs& a);
 // 64-byte frame or one packet; it excludes --burst, --peak-burst and
 // --burst-packets.
 Parsed<switchyard::v1::SetLimitRequest> BuildSetLimit(const LimitArgs& a);
+
+// `rule add|set` as typed, or one rule of a `rule apply -f` file. Text so
+// that errors name the option ("--priority: ...", "--match: unknown key
+// 'dport' ...") or, from a file (`path` set, e.g. "rule 3 (web)"), the key
+// after the path ("rule 3 (web): match: unknown key 'dport' ...").
+struct RuleArgs {
+  std::string name;
+  std::string tenant;   // the scope: exactly one of tenant and global
+  bool global = false;
+  std::string priority;  // 0..65535; empty: not given
+  // The match expression (switchyard/rule_syntax.h); nullopt: not given.
+  // An empty expression matches every frame.
+  std::optional<std::string> match = {};
+  std::string action = {};  // the actions expression; empty: not given
+  std::string path = {};    // empty: the command line
+};
+
+// `rule add`: every field from `a`. NAME, the scope (exactly one of
+// --tenant and --global), --priority and --action are required; no --match
+// matches every frame. The match and actions are parsed and checked with
+// switchyard::rules (what needs controld's state is controld's).
+Parsed<switchyard::v1::Rule> BuildRule(const RuleArgs& a);
+
+// `rule set NAME ...`: `current` (as GetRule returned it) with the given
+// fields of `a` changed and the rest kept; --tenant or --global moves it to
+// that scope (not both). At least one field must be given. `--match ''`
+// makes it match every frame.
+Parsed<switchyard::v1::Rule> MergeRuleSet(const switchyard::v1::Rule& current, const RuleArgs& a);
 
 }  // namespace yardctl

@@ -71,6 +71,12 @@ void BuildLimits(const LimitInputs& in, const std::map<std::string, v1::Tenant>&
     ref.slot = slot->second;
     ref.name = name;
     const auto index = static_cast<uint16_t>(ls.limits.size());
+    if (!l.meter().empty()) {
+      ref.reason = DropReason::LIMIT_METER;
+      ls.meters[l.meter()] = index;
+      ls.limits.push_back(std::move(ref));
+      continue;
+    }
     if (!l.tenant().empty()) {
       auto t = tenants.find(l.tenant());
       if (t == tenants.end() || t->second.id() == 0 || t->second.id() >= ls.tenant_limit.size()) {

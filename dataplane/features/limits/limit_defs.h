@@ -18,7 +18,8 @@ constexpr uint16_t kNoLimit = 0xffff;
   X(LIMIT_TENANT, "limit_tenant")         /* red at the tenant's aggregate limit */ \
   X(STORM_BROADCAST, "storm_broadcast")   /* red at the port's broadcast limit */   \
   X(STORM_MULTICAST, "storm_multicast")   /* red at the port's multicast limit */   \
-  X(STORM_UNKNOWN, "storm_unknown")       /* red at the port's unknown-unicast limit */
+  X(STORM_UNKNOWN, "storm_unknown")       /* red at the port's unknown-unicast limit */ \
+  X(LIMIT_METER, "limit_meter")           /* red at a flow rule's meter */
 
 #define SWITCHYARD_LIMIT_TENANT_COUNTERS(X)
 

@@ -6,6 +6,7 @@
 
 #include <array>
 #include <cstdint>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -35,6 +36,7 @@ struct LimitSnapshot {
   std::vector<LimitRef> limits;
   std::vector<uint16_t> tenant_limit;  // by tenant id: an index into limits, or kNoLimit
   bool any_tenant = false;             // some tenant has a limit
+  std::map<std::string, uint16_t> meters;  // named meters (flow rules' meter:NAME): index
   LimitStates* states = nullptr;
 
   uint16_t TenantLimit(uint16_t tenant) const {

@@ -220,6 +220,13 @@ uint16_t EgressLimit(WorkerContext& w, const Snapshot& s, uint16_t li, uint64_t 
   return kept;
 }
 
+template <bool kTrace>
+uint32_t MeterWholeRun(WorkerContext& w, const Snapshot& s, Burst& b, uint16_t r, uint16_t li) {
+  return MeterRun<kTrace>(w, s, b, r, li, AllOf(b.RunLength(r)), ScaledNow(b.Tsc()));
+}
+
+template uint32_t MeterWholeRun<false>(WorkerContext&, const Snapshot&, Burst&, uint16_t, uint16_t);
+template uint32_t MeterWholeRun<true>(WorkerContext&, const Snapshot&, Burst&, uint16_t, uint16_t);
 template void IngressLimitStage<false>(WorkerContext&, const Snapshot&, Burst&);
 template void IngressLimitStage<true>(WorkerContext&, const Snapshot&, Burst&);
 template void StormLimitStage<false>(WorkerContext&, const Snapshot&, Burst&);

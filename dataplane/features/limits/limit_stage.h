@@ -52,9 +52,16 @@ inline void StormLimits(WorkerContext& w, const Snapshot& s, Burst& b) {
 uint16_t EgressLimit(WorkerContext& w, const Snapshot& s, uint16_t limit, uint64_t tsc, uint16_t in_port,
                      uint16_t tenant, bool tagged, rte_mbuf** pkts, uint16_t n, int32_t* bytes);
 
+// Meters the whole of run r against limit `li` (a flow rule's meter):
+// the run's packets that pass (bit k: its k-th packet).
+template <bool kTrace>
+uint32_t MeterWholeRun(WorkerContext& w, const Snapshot& s, Burst& b, uint16_t r, uint16_t li);
+
 extern template void IngressLimitStage<false>(WorkerContext&, const Snapshot&, Burst&);
 extern template void IngressLimitStage<true>(WorkerContext&, const Snapshot&, Burst&);
 extern template void StormLimitStage<false>(WorkerContext&, const Snapshot&, Burst&);
 extern template void StormLimitStage<true>(WorkerContext&, const Snapshot&, Burst&);
+extern template uint32_t MeterWholeRun<false>(WorkerContext&, const Snapshot&, Burst&, uint16_t, uint16_t);
+extern template uint32_t MeterWholeRun<true>(WorkerContext&, const Snapshot&, Burst&, uint16_t, uint16_t);
 
 }  // namespace switchyard

@@ -14,6 +14,7 @@
 #include <cstring>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
@@ -98,6 +99,67 @@ TEST(Cli, SyntaxErrorsExitTwoNamingTheOption) {
   EXPECT_EQ(Yardctl("").exit_code, 2);
   EXPECT_EQ(Yardctl("tenant").exit_code, 2);
   EXPECT_EQ(Yardctl("frobnicate").exit_code, 2);
+}
+
+TEST(Cli, RuleLimitAndPolicyUsageErrors) {
+  struct Case {
+    std::string args;
+    std::string message;
+  };
+  for (const Case& c : std::vector<Case>{
+           {"rule add web --priority 1 --action allow", "yardctl: --tenant, --global: give exactly one"},
+           {"rule add web --tenant red --global --priority 1 --action allow",
+            "yardctl: --tenant, --global: give exactly one"},
+           {"rule add web --tenant red --priority 1 --match dport=80 --action allow",
+            "yardctl: --match: unknown key 'dport'"},
+           {"rule add web --tenant red --priority 1 --action accept",
+            "yardctl: --action: unknown action 'accept'"},
+           {"rule add web --tenant red --priority 99999 --action allow", "yardctl: --priority: "},
+           {"rule set web --tenant red --global", "yardctl: --tenant, --global: give at most one"},
+           {"rule list --tenant red --global", "yardctl: --tenant, --global: give at most one"},
+           {"rule apply -f /nonexistent/rules.yaml", "yardctl: --tenant, --global: give exactly one"},
+           {"rule apply -f /nonexistent/rules.yaml --global", "/nonexistent/rules.yaml: cannot read"},
+           {"limit set --meter m1 --direction out --bps 1M", "yardctl: --direction: not with --meter"},
+           {"limit set --meter m1 --port vm1 --bps 1M", "yardctl: --port, --tenant, --meter: "},
+           {"tenant add red --default-policy maybe", "yardctl: --default-policy: "},
+       }) {
+    Outcome r = Yardctl(Global() + " " + c.args);
+    EXPECT_EQ(r.exit_code, 2) << c.args << ": " << r.output;
+    EXPECT_THAT(r.output, HasSubstr(c.message)) << c.args;
+  }
+  // Parsed (an empty --match is a match of every frame): the call was tried.
+  for (const char* args : {"rule add web --tenant red --priority 1 --match '' --action allow",
+                           "rule set web --match ''", "rule set web --global",
+                           "rule list --global", "rule show web --json", "rule del web",
+                           "limit set --meter m1 --bps 1M", "limit clear --meter m1",
+                           "limit list --meter m1", "tenant set red --default-policy deny"}) {
+    Outcome r = Yardctl(Global() + " " + args);
+    EXPECT_EQ(r.exit_code, 3) << args << ": " << r.output;
+  }
+}
+
+TEST(Cli, RuleApplyDryRunReadsTheFile) {
+  const std::string file = "/tmp/yardctl_cli_test_rules_" + std::to_string(getpid()) + ".yaml";
+  FILE* f = std::fopen(file.c_str(), "w");
+  ASSERT_NE(f, nullptr);
+  std::fputs("rules:\n"
+             "  - {name: web, priority: 100, match: 'ip_proto=tcp,dst_port=80', action: allow}\n"
+             "  - {name: rest, priority: 0, action: drop}\n",
+             f);
+  std::fclose(f);
+  Outcome ok = Yardctl(Global() + " rule apply -f " + file + " --tenant red --dry-run");
+  EXPECT_EQ(ok.exit_code, 0) << ok.output;
+  EXPECT_THAT(ok.output, HasSubstr("2 rules read"));
+  EXPECT_THAT(ok.output, HasSubstr("nothing sent"));
+
+  f = std::fopen(file.c_str(), "w");
+  ASSERT_NE(f, nullptr);
+  std::fputs("rules:\n  - {name: web, priority: 100, match: 'dport=80', action: allow}\n", f);
+  std::fclose(f);
+  Outcome bad = Yardctl(Global() + " rule apply -f " + file + " --tenant red --dry-run");
+  EXPECT_EQ(bad.exit_code, 2) << bad.output;
+  EXPECT_THAT(bad.output, HasSubstr(file + ": rule 1 (web): match: unknown key 'dport'"));
+  std::remove(file.c_str());
 }
 
 TEST(Cli, UnreachableControldExitsThreeWithHint) {

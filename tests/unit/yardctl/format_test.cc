@@ -1,5 +1,7 @@
 #include "format.h"
 
+#include "switchyard/rule_syntax.h"
+
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
@@ -58,23 +60,26 @@ v1::ListTenantsReply SampleTenants() {
   blue->set_id(12);
   blue->set_vni(5000);
   blue->set_mac_limit(1024);
+  blue->set_default_policy(v1::RULE_POLICY_DENY);
   blue->set_generation(4);
   return r;
 }
 
 TEST(FormatTenantList, Table) {
   EXPECT_EQ(FormatTenantList(SampleTenants()),
-            "NAME       ID  VLAN   VNI  MAC-LIMIT  GEN\n"
-            "red         1   100     -    default    3\n"
-            "blue-team  12     -  5000       1024    4\n");
+            "NAME       ID  VLAN   VNI  MAC-LIMIT  POLICY  GEN\n"
+            "red         1   100     -    default  allow     3\n"
+            "blue-team  12     -  5000       1024  deny      4\n");
 }
 
 TEST(FormatTenant, KeyValues) {
   std::string out = FormatTenant(SampleTenants().tenants(1));
   ExpectTidy(out);
-  EXPECT_THAT(out, HasSubstr("name        blue-team\n"));
-  EXPECT_THAT(out, HasSubstr("vni         5000\n"));
-  EXPECT_THAT(out, HasSubstr("vlan        -\n"));
+  EXPECT_THAT(out, HasSubstr("name            blue-team\n"));
+  EXPECT_THAT(out, HasSubstr("vni             5000\n"));
+  EXPECT_THAT(out, HasSubstr("vlan            -\n"));
+  EXPECT_THAT(out, HasSubstr("default policy  deny\n"));
+  EXPECT_THAT(FormatTenant(SampleTenants().tenants(0)), HasSubstr("default policy  allow\n"));
 }
 
 v1::ListPortsReply SamplePorts() {
@@ -335,6 +340,121 @@ TEST(FormatLimitList, RatesAsTypedAndTheByteBasis) {
   EXPECT_THAT(lines[2], ::testing::MatchesRegex("tenant/red +2.5M +64000 +10G +1234 +- +- +- +-"))
       << "no counters yet: dashes";
   EXPECT_EQ(lines[3], "bytes: Ethernet frame as the VM sent it");
+}
+
+constexpr const char* kLongMatch =
+    "in_port=vm1,src_mac=aa:bb:cc:dd:ee:ff,dst_mac=11:22:33:44:55:66/ff:ff:ff:00:00:00,vlan=10,"
+    "src_ip=10.0.0.0/8,dst_ip=10.1.2.3,ip_proto=tcp,src_port=1024-65535,dst_port=443";
+
+// A rule as controld returns it; `tenant` empty: a global rule; packets
+// < 0: no counters (no dataplane).
+void AddRule(v1::ListRulesReply& reply, const std::string& name, const std::string& tenant,
+             uint32_t priority, const std::string& match, const std::string& action,
+             int64_t packets = -1, uint64_t bytes = 0) {
+  v1::RuleView* v = reply.add_rules();
+  v1::Rule* r = v->mutable_rule();
+  r->set_name(name);
+  if (tenant.empty()) {
+    r->set_global(true);
+  } else {
+    r->set_tenant(tenant);
+  }
+  r->set_priority(priority);
+  r->set_generation(9);
+  auto m = switchyard::rules::ParseMatchExpr(match, r->mutable_match());
+  EXPECT_FALSE(m.has_value()) << *m;
+  auto a = switchyard::rules::ParseActionsExpr(action, r->mutable_actions());
+  EXPECT_FALSE(a.has_value()) << *a;
+  if (packets >= 0) {
+    v->mutable_counters()->set_rule(name);
+    v->mutable_counters()->set_packets(static_cast<uint64_t>(packets));
+    v->mutable_counters()->set_bytes(bytes);
+  }
+}
+
+v1::ListRulesReply SampleRules() {
+  v1::ListRulesReply r;
+  AddRule(r, "web", "red", 100, "ip_proto=tcp,dst_port=80", "allow", 12, 3400);
+  AddRule(r, "long", "blue", 5, kLongMatch, "drop");
+  AddRule(r, "ssh", "red", 200, "ip_proto=tcp,dst_port=22", "drop");
+  AddRule(r, "any", "", 10, "", "allow,mirror:tap1");
+  AddRule(r, "b-web", "red", 100, "ip_proto=tcp,dst_port=8080", "allow");
+  AddRule(r, "dns", "blue", 50, "ip_proto=udp,dst_port=53", "redirect:dns0");
+  return r;
+}
+
+TEST(FormatRuleList, SortedByScopePriorityNameAndFitsEightyColumns) {
+  const std::string out = FormatRuleList(SampleRules());
+  ExpectTidy(out);
+  const auto lines = Lines(out);
+  ASSERT_EQ(lines.size(), 8u) << out;
+  for (const auto& line : lines) EXPECT_LE(line.size(), 80u) << "'" << line << "'";
+  EXPECT_THAT(lines[0], ::testing::MatchesRegex(
+                            "NAME +SCOPE +PRIO +MATCH +ACTION +PACKETS +BYTES"));
+  // Global first; then by tenant, the highest priority first, ties by name.
+  std::vector<std::string> names;
+  for (size_t i = 1; i < 7; ++i) names.push_back(lines[i].substr(0, lines[i].find(' ')));
+  EXPECT_EQ(names, (std::vector<std::string>{"any", "dns", "long", "ssh", "b-web", "web"}));
+  EXPECT_THAT(lines[1], ::testing::MatchesRegex(
+                            "any +global +10 +\\(every frame\\) +allow,mirror:tap1 +- +-"));
+  EXPECT_THAT(lines[6], ::testing::MatchesRegex(
+                            "web +red +100 +ip_proto=tcp,dst_port=80 +allow +12 +3400"));
+  EXPECT_THAT(lines[4], ::testing::MatchesRegex(
+                            "ssh +red +200 +ip_proto=tcp,dst_port=22 +drop +- +-"));
+  // The other columns take 5+6+4+17+7+5 and 12 of separators: MATCH gets
+  // 80 - 56 = 24, the long match is cut to 21 and "...".
+  const std::string cut = std::string(kLongMatch).substr(0, 21) + "...";
+  EXPECT_THAT(lines[3], HasSubstr(" " + cut + " "));
+  EXPECT_THAT(lines[3], Not(HasSubstr("dst_port=443")));
+  EXPECT_THAT(lines[3], ::testing::MatchesRegex("long +blue +5 +.* +drop +- +-"));
+  EXPECT_EQ(lines[7], "(rule show NAME for the whole rule)");
+}
+
+TEST(FormatRuleList, NothingCutNoHint) {
+  v1::ListRulesReply r;
+  AddRule(r, "web", "red", 100, "ip_proto=tcp,dst_port=80", "allow", 1, 60);
+  const std::string out = FormatRuleList(r);
+  EXPECT_EQ(out,
+            "NAME  SCOPE  PRIO  MATCH                     ACTION  PACKETS  BYTES\n"
+            "web   red     100  ip_proto=tcp,dst_port=80  allow         1     60\n");
+  EXPECT_EQ(FormatRuleList(v1::ListRulesReply{}),
+            "NAME  SCOPE  PRIO  MATCH  ACTION  PACKETS  BYTES\n");
+}
+
+TEST(FormatRuleList, LongNamesStillLeaveSomeMatch) {
+  v1::ListRulesReply r;
+  const std::string name(64, 'n');
+  AddRule(r, name, "red", 1, kLongMatch, "redirect:a-long-port-name,mirror:another-port");
+  const auto lines = Lines(FormatRuleList(r));
+  ASSERT_EQ(lines.size(), 3u);
+  EXPECT_THAT(lines[1], HasSubstr(" " + std::string(kLongMatch).substr(0, 13) + "... "))
+      << "at least 16 columns of match";
+  EXPECT_EQ(lines[2], "(rule show NAME for the whole rule)");
+}
+
+// "key  value" as FormatRule prints it: keys padded to "generation".
+std::string KeyLine(const std::string& key, const std::string& value) {
+  return key + std::string(12 - key.size(), ' ') + value + "\n";
+}
+
+TEST(FormatRule, EveryFieldInFull) {
+  const v1::ListRulesReply r = SampleRules();
+  const std::string out = FormatRule(r.rules(1));  // long, no counters
+  ExpectTidy(out);
+  EXPECT_EQ(out, KeyLine("name", "long") + KeyLine("scope", "tenant blue") +
+                     KeyLine("priority", "5") + KeyLine("match", kLongMatch) +
+                     KeyLine("action", "drop") +
+                     KeyLine("packets", "- (no dataplane connected)") + KeyLine("bytes", "-") +
+                     KeyLine("generation", "9"));
+  const std::string web = FormatRule(r.rules(0));
+  EXPECT_THAT(web, HasSubstr(KeyLine("scope", "tenant red")));
+  EXPECT_THAT(web, HasSubstr(KeyLine("match", "ip_proto=tcp,dst_port=80")));
+  EXPECT_THAT(web, HasSubstr(KeyLine("packets", "12")));
+  EXPECT_THAT(web, HasSubstr(KeyLine("bytes", "3400")));
+  const std::string any = FormatRule(r.rules(3));
+  EXPECT_THAT(any, HasSubstr(KeyLine("scope", "global")));
+  EXPECT_THAT(any, HasSubstr(KeyLine("match", "(every frame)")));
+  EXPECT_THAT(any, HasSubstr(KeyLine("action", "allow,mirror:tap1")));
 }
 
 }  // namespace

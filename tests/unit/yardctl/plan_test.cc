@@ -196,6 +196,24 @@ TEST(ComputePlan, ChangedTenantIsUpdatedAndItsPortsStay) {
   EXPECT_EQ(plan.unchanged, 3);
 }
 
+TEST(ComputePlan, ATenantKeepsItsDefaultPolicy) {
+  // The file cannot say a default policy: an update or a replace must not
+  // turn a tenant's deny back into allow.
+  v1::Tenant red = Stored(T("red"), 2);
+  red.set_default_policy(v1::RULE_POLICY_DENY);
+  v1::Tenant blue = Stored(T("blue"), 1);
+  blue.set_default_policy(v1::RULE_POLICY_DENY);
+  Topology desired{{T("red", 0, 100), T("blue", 9)}, {}};
+  Topology current{{blue, red}, {}};
+  Plan plan = MustPlan(desired, current, false);
+  ASSERT_THAT(Lines(plan), ElementsAre("~ tenant blue (replace)", "~ tenant red (in place)",
+                                       "(create tenant blue)"));
+  EXPECT_EQ(plan.steps[1].tenant.default_policy(), v1::RULE_POLICY_DENY);
+  EXPECT_EQ(plan.steps[1].tenant.vlan(), 100u);
+  EXPECT_EQ(plan.steps[2].tenant.default_policy(), v1::RULE_POLICY_DENY);
+  EXPECT_EQ(plan.steps[2].tenant.id(), 9u);
+}
+
 TEST(ComputePlan, ReplacedTenantTakesItsPortsAlong) {
   // red's id changes: it must be re-created, and its ports with it.
   Topology desired{{T("red", 7), T("blue")},

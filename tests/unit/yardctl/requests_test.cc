@@ -9,6 +9,7 @@
 namespace yardctl {
 namespace {
 namespace v1 = switchyard::v1;
+using ::testing::HasSubstr;
 using ::testing::StartsWith;
 
 TEST(BuildCreateTenant, OnlyGivenFieldsAreSet) {
@@ -390,6 +391,242 @@ TEST(BuildSetLimit, ErrorsNameTheOption) {
   clear.tenant = "red";
   clear.direction = "sideways";
   EXPECT_THAT(BuildLimitTarget(clear).error(), StartsWith("--direction: "));
+}
+
+TEST(BuildCreateTenant, DefaultPolicy) {
+  TenantAddArgs a;
+  a.name = "red";
+  auto r = BuildCreateTenant(a);
+  ASSERT_TRUE(r.ok()) << r.error();
+  EXPECT_EQ(r.value().tenant().default_policy(), v1::RULE_POLICY_ALLOW);
+  a.default_policy = "deny";
+  r = BuildCreateTenant(a);
+  ASSERT_TRUE(r.ok()) << r.error();
+  EXPECT_EQ(r.value().tenant().default_policy(), v1::RULE_POLICY_DENY);
+  a.default_policy = "reject";
+  EXPECT_EQ(BuildCreateTenant(a).error(), "--default-policy: 'allow' or 'deny', got 'reject'");
+}
+
+TEST(BuildUpdateTenant, DefaultPolicyOnlyWhenGiven) {
+  v1::Tenant cur;
+  cur.set_name("red");
+  cur.set_vlan(100);
+  cur.set_default_policy(v1::RULE_POLICY_DENY);
+  TenantAddArgs vlan;
+  vlan.name = "red";
+  vlan.vlan = "200";
+  auto r = BuildUpdateTenant(cur, vlan);
+  ASSERT_TRUE(r.ok()) << r.error();
+  EXPECT_EQ(r.value().tenant().default_policy(), v1::RULE_POLICY_DENY) << "kept";
+  EXPECT_EQ(r.value().tenant().vlan(), 200u);
+  TenantAddArgs allow;
+  allow.name = "red";
+  allow.default_policy = "allow";
+  r = BuildUpdateTenant(cur, allow);
+  ASSERT_TRUE(r.ok()) << "the policy alone is a change: " << r.error();
+  EXPECT_EQ(r.value().tenant().default_policy(), v1::RULE_POLICY_ALLOW);
+  EXPECT_EQ(r.value().tenant().vlan(), 100u);
+}
+
+TEST(BuildLimitTarget, Meter) {
+  LimitArgs a;
+  a.meter = "web";
+  a.bps = "10M";
+  auto r = BuildSetLimit(a);
+  ASSERT_TRUE(r.ok()) << r.error();
+  EXPECT_EQ(r.value().limit().meter(), "web");
+  EXPECT_EQ(r.value().limit().port(), "");
+  EXPECT_EQ(r.value().limit().tenant(), "");
+  EXPECT_EQ(r.value().limit().storm(), v1::STORM_CLASS_NONE);
+  EXPECT_EQ(r.value().limit().bps(), 10'000'000u);
+
+  LimitArgs both;
+  both.meter = "web";
+  both.tenant = "red";
+  EXPECT_EQ(BuildLimitTarget(both).error(), "--port, --tenant, --meter: give exactly one");
+  both = {};
+  both.meter = "web";
+  both.port = "vm1";
+  EXPECT_EQ(BuildLimitTarget(both).error(), "--port, --tenant, --meter: give exactly one");
+  EXPECT_EQ(BuildLimitTarget(LimitArgs{}).error(), "--port, --tenant, --meter: give exactly one");
+
+  LimitArgs dir;
+  dir.meter = "web";
+  dir.direction = "in";
+  EXPECT_THAT(BuildLimitTarget(dir).error(), StartsWith("--direction: not with --meter"));
+  LimitArgs storm;
+  storm.meter = "web";
+  storm.storm = "broadcast";
+  EXPECT_THAT(BuildLimitTarget(storm).error(), StartsWith("--storm: not with --meter"));
+}
+
+RuleArgs WebRule() {
+  RuleArgs a;
+  a.name = "web";
+  a.tenant = "red";
+  a.priority = "100";
+  a.match = "ip_proto=tcp,dst_port=80";
+  a.action = "redirect:fw0,mirror:tap1";
+  return a;
+}
+
+TEST(BuildRule, AllFields) {
+  auto r = BuildRule(WebRule());
+  ASSERT_TRUE(r.ok()) << r.error();
+  const v1::Rule& rule = r.value();
+  EXPECT_EQ(rule.name(), "web");
+  EXPECT_EQ(rule.tenant(), "red");
+  EXPECT_FALSE(rule.global());
+  EXPECT_EQ(rule.priority(), 100u);
+  ASSERT_TRUE(rule.match().has_ip_proto());
+  EXPECT_EQ(rule.match().ip_proto(), 6u);
+  EXPECT_EQ(rule.match().dst_port().min(), 80u);
+  EXPECT_EQ(rule.match().dst_port().max(), 80u);
+  EXPECT_FALSE(rule.match().has_src_port());
+  EXPECT_EQ(rule.actions().verdict(), v1::RULE_VERDICT_REDIRECT);
+  EXPECT_EQ(rule.actions().redirect(), "fw0");
+  EXPECT_EQ(rule.actions().mirror(), "tap1");
+}
+
+TEST(BuildRule, NoMatchIsEveryFrame) {
+  RuleArgs a = WebRule();
+  a.match.reset();
+  a.tenant.clear();
+  a.global = true;
+  a.action = "drop";
+  auto r = BuildRule(a);
+  ASSERT_TRUE(r.ok()) << r.error();
+  EXPECT_TRUE(r.value().global());
+  EXPECT_EQ(r.value().tenant(), "");
+  EXPECT_EQ(r.value().match().ByteSizeLong(), 0u);
+  EXPECT_EQ(r.value().actions().verdict(), v1::RULE_VERDICT_DROP);
+  a.match = "";
+  r = BuildRule(a);
+  ASSERT_TRUE(r.ok()) << r.error();
+  EXPECT_EQ(r.value().match().ByteSizeLong(), 0u);
+}
+
+TEST(BuildRule, ExactlyOneScope) {
+  RuleArgs a = WebRule();
+  a.global = true;
+  EXPECT_THAT(BuildRule(a).error(), StartsWith("--tenant, --global: give exactly one"));
+  a.tenant.clear();
+  a.global = false;
+  EXPECT_THAT(BuildRule(a).error(), StartsWith("--tenant, --global: give exactly one"));
+  a.path = "rule 2 (web)";
+  EXPECT_THAT(BuildRule(a).error(), StartsWith("rule 2 (web): tenant, global: "));
+}
+
+TEST(BuildRule, ErrorsNameTheOption) {
+  struct Bad {
+    std::function<void(RuleArgs&)> mutate;
+    std::string error;  // a prefix, then what must be in it
+    std::string detail;
+  };
+  const std::vector<Bad> cases = {
+      {[](RuleArgs& a) { a.match = "ip_proto=tcp,dport=80"; }, "--match: unknown key 'dport'",
+       "dst_port"},
+      {[](RuleArgs& a) { a.match = "src_ip=10.0.0.300"; }, "--match: src_ip: ", "10.0.0.300"},
+      {[](RuleArgs& a) { a.match = "dst_port=80"; }, "--match: dst_port: ", "ip_proto"},
+      {[](RuleArgs& a) { a.action = "accept"; }, "--action: unknown action 'accept'", "allow"},
+      {[](RuleArgs& a) { a.action = "redirect"; }, "--action: redirect: ", "PORT"},
+      {[](RuleArgs& a) { a.action = "drop,set_vlan:5"; }, "--action: set_vlan: ", "dropped"},
+      {[](RuleArgs& a) { a.action.clear(); }, "--action: required", ""},
+      {[](RuleArgs& a) { a.priority = "65536"; }, "--priority: ", "65536"},
+      {[](RuleArgs& a) { a.priority = "high"; }, "--priority: ", "high"},
+      {[](RuleArgs& a) { a.priority.clear(); }, "--priority: required", ""},
+      {[](RuleArgs& a) { a.name.clear(); }, "NAME: required", ""},
+  };
+  for (const Bad& c : cases) {
+    RuleArgs a = WebRule();
+    c.mutate(a);
+    auto r = BuildRule(a);
+    ASSERT_FALSE(r.ok()) << c.error;
+    EXPECT_THAT(r.error(), StartsWith(c.error));
+    EXPECT_THAT(r.error(), HasSubstr(c.detail));
+  }
+  RuleArgs a = WebRule();
+  a.path = "rule 3 (web)";
+  a.match = "dport=80";
+  EXPECT_THAT(BuildRule(a).error(), StartsWith("rule 3 (web): match: unknown key 'dport'"));
+}
+
+v1::Rule StoredWebRule() {
+  auto r = BuildRule(WebRule());
+  EXPECT_TRUE(r.ok()) << r.error();
+  v1::Rule rule = r.value();
+  rule.set_generation(12);
+  return rule;
+}
+
+TEST(MergeRuleSet, KeepsWhatIsNotGiven) {
+  const v1::Rule cur = StoredWebRule();
+  RuleArgs a;
+  a.name = "web";
+  a.priority = "200";
+  auto r = MergeRuleSet(cur, a);
+  ASSERT_TRUE(r.ok()) << r.error();
+  EXPECT_EQ(r.value().priority(), 200u);
+  EXPECT_EQ(r.value().tenant(), "red");
+  EXPECT_FALSE(r.value().global());
+  EXPECT_EQ(r.value().match().ip_proto(), 6u);
+  EXPECT_EQ(r.value().match().dst_port().min(), 80u);
+  EXPECT_EQ(r.value().actions().redirect(), "fw0");
+  EXPECT_EQ(r.value().actions().mirror(), "tap1");
+  EXPECT_EQ(r.value().generation(), 0u);
+
+  RuleArgs action;
+  action.name = "web";
+  action.action = "allow";
+  r = MergeRuleSet(cur, action);
+  ASSERT_TRUE(r.ok()) << r.error();
+  EXPECT_EQ(r.value().actions().verdict(), v1::RULE_VERDICT_ALLOW);
+  EXPECT_EQ(r.value().actions().redirect(), "") << "the actions are replaced as a whole";
+  EXPECT_EQ(r.value().actions().mirror(), "");
+  EXPECT_EQ(r.value().priority(), 100u);
+  EXPECT_EQ(r.value().match().ip_proto(), 6u);
+}
+
+TEST(MergeRuleSet, EmptyMatchAndScope) {
+  const v1::Rule cur = StoredWebRule();
+  RuleArgs a;
+  a.name = "web";
+  a.match = "";
+  a.global = true;
+  auto r = MergeRuleSet(cur, a);
+  ASSERT_TRUE(r.ok()) << r.error();
+  EXPECT_EQ(r.value().match().ByteSizeLong(), 0u) << "every frame";
+  EXPECT_TRUE(r.value().global());
+  EXPECT_EQ(r.value().tenant(), "");
+  EXPECT_EQ(r.value().priority(), 100u);
+  EXPECT_EQ(r.value().actions().redirect(), "fw0");
+
+  RuleArgs t;
+  t.name = "web";
+  t.tenant = "blue";
+  r = MergeRuleSet(r.value(), t);
+  ASSERT_TRUE(r.ok()) << r.error();
+  EXPECT_EQ(r.value().tenant(), "blue");
+  EXPECT_FALSE(r.value().global());
+}
+
+TEST(MergeRuleSet, Errors) {
+  const v1::Rule cur = StoredWebRule();
+  RuleArgs none;
+  none.name = "web";
+  EXPECT_THAT(MergeRuleSet(cur, none).error(), StartsWith("nothing to change"));
+  RuleArgs both;
+  both.name = "web";
+  both.tenant = "blue";
+  both.global = true;
+  EXPECT_THAT(MergeRuleSet(cur, both).error(), StartsWith("--tenant, --global: give at most one"));
+  RuleArgs bad;
+  bad.name = "web";
+  bad.match = "sport=1";
+  EXPECT_THAT(MergeRuleSet(cur, bad).error(), StartsWith("--match: unknown key 'sport'"));
+  bad.match.reset();
+  bad.action = "drop,meter:m1";
+  EXPECT_THAT(MergeRuleSet(cur, bad).error(), StartsWith("--action: meter: "));
 }
 
 }  // namespace

@@ -1,0 +1,197 @@
+#include "features/rules/rule_stage.h"
+
+#include <fmt/format.h>
+
+#include "core/trace.h"
+#include "features/limits/limit_stage.h"
+#include "features/rules/rule_key.h"
+
+namespace switchyard {
+
+namespace {
+
+// What the rules decided for one packet.
+enum class Outcome : uint8_t { kNone, kRule, kDefaultAllow, kDefaultDeny, kMalformed };
+
+struct Decision {
+  Outcome outcome;
+  const RuleEntry* rule;
+  bool operator==(const Decision& o) const { return outcome == o.outcome && rule == o.rule; }
+};
+
+// Classifies packets `pkts` (indexes into keys) of one scope; the matched
+// ones get their rule, the others are left as they are.
+void ClassifyScope(const RuleTable& table, const RuleKey* keys, const KeyFamily* family,
+                   const uint16_t* pkts, uint16_t n, Decision* out) {
+  const uint8_t* data[2][kBurstSize];
+  uint16_t index[2][kBurstSize];
+  uint16_t count[2] = {0, 0};
+  for (uint16_t i = 0; i < n; ++i) {
+    const uint16_t p = pkts[i];
+    const auto f = static_cast<uint8_t>(family[p]);
+    data[f][count[f]] = reinterpret_cast<const uint8_t*>(&keys[p]);
+    index[f][count[f]++] = p;
+  }
+  for (uint8_t f = 0; f < 2; ++f) {
+    if (count[f] == 0) continue;
+    uint32_t results[kBurstSize];
+    table.acl->Classify(static_cast<KeyFamily>(f), data[f], results, count[f]);
+    for (uint16_t i = 0; i < count[f]; ++i)
+      if (results[i] != 0) out[index[f][i]] = Decision{Outcome::kRule, &table.entries[results[i] - 1]};
+  }
+}
+
+std::string RuleText(const Snapshot& s, const RuleEntry& e) {
+  std::string text = fmt::format("{} rule {} (priority {}): ", e.global ? "global" : "tenant",
+                                 e.name, e.priority);
+  switch (e.verdict) {
+    case RuleVerdict::kAllow: text += "allow"; break;
+    case RuleVerdict::kDrop: text += "drop"; break;
+    case RuleVerdict::kRedirect:
+      text += "redirect to " + (e.redirect_present ? s.PortName(e.redirect) : std::string("(port not running)"));
+      break;
+  }
+  if (e.mirror != kNoMirror) text += ", mirror to " + s.PortName(e.mirror);
+  if (e.meter != kNoLimit) text += ", meter " + s.limits.limits[e.meter].name;
+  if (e.set_vlan == 0) text += ", strip tag";
+  else if (e.set_vlan != kKeepVlan) text += fmt::format(", set tag {}", e.set_vlan);
+  return text;
+}
+
+}  // namespace
+
+template <bool kTrace>
+void RuleStageRun(WorkerContext& w, const Snapshot& s, Burst& b) {
+  const RulesSnapshot& rs = s.rules;
+  RuleKey keys[kBurstSize];
+  KeyFamily family[kBurstSize];
+  Decision dec[kBurstSize];
+  uint16_t subject[kBurstSize];  // packets to classify
+  uint16_t n = 0;
+  bool any = false;
+  for (uint16_t r = 0; r < b.runs; ++r) {
+    const uint16_t begin = b.run_start[r], end = b.run_start[r + 1];
+    if (b.Decided(r) || !rs.Uses(b.tenant[r])) {
+      for (uint16_t p = begin; p < end; ++p) dec[p] = Decision{Outcome::kNone, nullptr};
+      continue;
+    }
+    any = true;
+    const uint32_t l3 = kEthHeaderLen + (b.tagged[r] ? kVlanTagLen : 0);
+    for (uint16_t p = begin; p < end; ++p) {
+      if (unlikely(!ExtractKey(b.pkts[p], b.in_port, b.vid[r], b.ethertype[r], l3, &keys[p], &family[p]))) {
+        dec[p] = Decision{Outcome::kMalformed, nullptr};
+        continue;
+      }
+      dec[p] = Decision{Outcome::kNone, nullptr};
+      subject[n++] = p;
+    }
+  }
+  if (!any) return;
+  // Global rules first, then each tenant's for what they left.
+  if (rs.global != nullptr && n != 0) ClassifyScope(*rs.global, keys, family, subject, n, dec);
+  uint16_t left[kBurstSize];
+  uint16_t nleft = 0;
+  for (uint16_t i = 0; i < n; ++i)
+    if (dec[subject[i]].outcome == Outcome::kNone) left[nleft++] = subject[i];
+  uint16_t run_of[kBurstSize];
+  for (uint16_t r = 0; r < b.runs; ++r)
+    for (uint16_t p = b.run_start[r]; p < b.run_start[r + 1]; ++p) run_of[p] = r;
+  while (nleft != 0) {
+    // The packets of one tenant (nearly always all of them).
+    const uint16_t tenant = b.tenant[run_of[left[0]]];
+    uint16_t mine[kBurstSize], rest[kBurstSize];
+    uint16_t nmine = 0, nrest = 0;
+    for (uint16_t i = 0; i < nleft; ++i) {
+      if (b.tenant[run_of[left[i]]] == tenant) mine[nmine++] = left[i];
+      else rest[nrest++] = left[i];
+    }
+    if (const RuleTable* t = rs.Tenant(tenant)) ClassifyScope(*t, keys, family, mine, nmine, dec);
+    const Decision fallback{rs.Deny(tenant) ? Outcome::kDefaultDeny : Outcome::kDefaultAllow, nullptr};
+    for (uint16_t i = 0; i < nmine; ++i)
+      if (dec[mine[i]].outcome == Outcome::kNone) dec[mine[i]] = fallback;
+    std::copy(rest, rest + nrest, left);
+    nleft = nrest;
+  }
+  // A run stays whole when its packets took one decision (and no meter
+  // needs them one by one); otherwise every packet becomes its run.
+  bool split = false, edits = false;
+  for (uint16_t r = 0; r < b.runs && !split; ++r) {
+    const uint16_t begin = b.run_start[r], end = b.run_start[r + 1];
+    const Decision d = dec[begin];
+    if (d.outcome == Outcome::kNone) continue;
+    for (uint16_t p = begin + 1; p < end; ++p) split = split || !(dec[p] == d);
+    if (d.rule != nullptr && d.rule->meter != kNoLimit && end - begin > 1) split = true;
+  }
+  if (split) b.SplitRuns();
+  for (uint16_t p = 0; p < b.count; ++p)
+    edits = edits || (dec[p].rule != nullptr &&
+                      (dec[p].rule->mirror != kNoMirror || dec[p].rule->set_vlan != kKeepVlan));
+  if (edits) {
+    b.rule_edits = true;
+    for (uint16_t r = 0; r < b.runs; ++r) {
+      b.action[r].mirror = kNoMirror;
+      b.action[r].set_vlan = kKeepVlan;
+    }
+  }
+  WorkerCounters& c = *w.counters;
+  for (uint16_t r = 0; r < b.runs; ++r) {
+    const Decision d = dec[b.run_start[r]];
+    const uint16_t tenant = b.tenant[r];
+    switch (d.outcome) {
+      case Outcome::kNone: continue;
+      case Outcome::kMalformed:
+        if constexpr (kTrace) b.trace->Add(r, "rules", "drop: l3_malformed (an IP header the rules cannot read)");
+        b.Drop(r, DropReason::L3_MALFORMED);
+        continue;
+      case Outcome::kDefaultDeny:
+        if constexpr (kTrace) b.trace->Add(r, "rules", "no rule matched: default policy deny: drop");
+        b.Drop(r, DropReason::RULE_DEFAULT_DENY);
+        continue;
+      case Outcome::kDefaultAllow:
+        if constexpr (kTrace) b.trace->Add(r, "rules", "no rule matched: default policy allow");
+        continue;
+      case Outcome::kRule: break;
+    }
+    const RuleEntry& e = *d.rule;
+    if constexpr (kTrace) b.trace->Add(r, "rules", RuleText(s, e));
+    RuleCounters& rc = c.rules[e.slot];
+    rc.packets += b.RunLength(r);
+    rc.bytes += b.bytes[r];
+    if (e.mirror != kNoMirror) {
+      if (s.ports[e.mirror].EgressVlan(tenant) != kNotMember) {
+        b.action[r].mirror = e.mirror;
+      } else {
+        c.Drop(DropReason::RULE_MIRROR_NOT_MEMBER, b.in_port, tenant, b.RunLength(r));
+        if constexpr (kTrace)
+          b.trace->Add(r, "rules", fmt::format("no mirror copy: {} does not carry {}", s.PortName(e.mirror),
+                                               s.TenantName(tenant)));
+      }
+    }
+    if (e.verdict == RuleVerdict::kDrop) {
+      b.Drop(r, DropReason::RULE_DROP);
+      continue;
+    }
+    if (e.meter != kNoLimit && MeterWholeRun<kTrace>(w, s, b, r, e.meter) == 0) {
+      b.Drop(r, DropReason::LIMIT_METER);
+      continue;
+    }
+    if (e.verdict == RuleVerdict::kRedirect) {
+      const uint16_t vid = e.redirect_present ? s.ports[e.redirect].EgressVlan(tenant) : kNotMember;
+      if (vid == kNotMember) {
+        if constexpr (kTrace)
+          b.trace->Add(r, "rules", "drop: rule_target_not_member (the port does not carry " +
+                                       s.TenantName(tenant) + ")");
+        b.Drop(r, DropReason::RULE_TARGET_NOT_MEMBER);
+        continue;
+      }
+      b.Unicast(r, e.redirect, e.set_vlan != kKeepVlan ? e.set_vlan : vid);
+      continue;
+    }
+    if (e.set_vlan != kKeepVlan) b.action[r].set_vlan = e.set_vlan;
+  }
+}
+
+template void RuleStageRun<false>(WorkerContext&, const Snapshot&, Burst&);
+template void RuleStageRun<true>(WorkerContext&, const Snapshot&, Burst&);
+
+}  // namespace switchyard
