@@ -563,6 +563,11 @@ def loop_once(args, switch, scenario, profile, run_dir, tag):
             sy.yard("port", "add", "B", "--kind", "vhost-server", "--socket", sock_b, *sc["port_b"])
             for largs in sc.get("limits", []):
                 sy.yard("limit", "set", *largs)
+            if sc.get("rules"):
+                path = os.path.join(run_dir, f"rules-{tag}.yaml")
+                with open(path, "w") as f:
+                    f.write(S.rule_file(sc["rules"]["count"]))
+                sy.yard("rule", "apply", "-f", path, "--tenant", sc["rules"]["tenant"])
             if vx:
                 set_next_hops(sy, vx)
         wait_file(sock_a)

@@ -1,5 +1,7 @@
 #include "features/rules/rule_stage.h"
 
+#include <cstring>
+
 #include <fmt/format.h>
 
 #include "core/trace.h"
@@ -69,24 +71,45 @@ void RuleStageRun(WorkerContext& w, const Snapshot& s, Burst& b) {
   uint16_t subject[kBurstSize];  // packets to classify
   uint16_t n = 0;
   bool any = false;
+  // Pass 1: every key. Pass 2: a packet whose key (and tenant) equals the
+  // last classified one's takes its decision, so a burst of one flow is
+  // classified once (comparing in a second pass, not right after the
+  // narrow stores that wrote the key, spares a store-forwarding stall).
+  // A burst none of whose runs is subject to rules costs one test per run.
+  for (uint16_t r = 0; r < b.runs && !any; ++r) any = !b.Decided(r) && rs.Uses(b.tenant[r]);
+  if (!any) return;
+  bool keyed[kBurstSize];
   for (uint16_t r = 0; r < b.runs; ++r) {
     const uint16_t begin = b.run_start[r], end = b.run_start[r + 1];
-    if (b.Decided(r) || !rs.Uses(b.tenant[r])) {
-      for (uint16_t p = begin; p < end; ++p) dec[p] = Decision{Outcome::kNone, nullptr};
-      continue;
-    }
-    any = true;
+    const bool mine = !b.Decided(r) && rs.Uses(b.tenant[r]);
     const uint32_t l3 = kEthHeaderLen + (b.tagged[r] ? kVlanTagLen : 0);
     for (uint16_t p = begin; p < end; ++p) {
-      if (unlikely(!ExtractKey(b.pkts[p], b.in_port, b.vid[r], b.ethertype[r], l3, &keys[p], &family[p]))) {
-        dec[p] = Decision{Outcome::kMalformed, nullptr};
-        continue;
-      }
       dec[p] = Decision{Outcome::kNone, nullptr};
-      subject[n++] = p;
+      keyed[p] = false;
+      if (!mine) continue;
+      if (unlikely(!ExtractKey(b.pkts[p], b.in_port, b.vid[r], b.ethertype[r], l3, &keys[p], &family[p])))
+        dec[p] = Decision{Outcome::kMalformed, nullptr};
+      else
+        keyed[p] = true;
     }
   }
-  if (!any) return;
+  uint8_t same_as[kBurstSize];
+  int last = -1;
+  uint16_t last_tenant = kNoTenant;
+  for (uint16_t r = 0; r < b.runs; ++r) {
+    for (uint16_t p = b.run_start[r]; p < b.run_start[r + 1]; ++p) {
+      same_as[p] = 0xff;
+      if (!keyed[p]) continue;
+      if (last >= 0 && last_tenant == b.tenant[r] && family[p] == family[last] &&
+          std::memcmp(&keys[p], &keys[last], sizeof(RuleKey)) == 0) {
+        same_as[p] = static_cast<uint8_t>(last);
+        continue;
+      }
+      subject[n++] = p;
+      last = p;
+      last_tenant = b.tenant[r];
+    }
+  }
   // Global rules first, then each tenant's for what they left.
   if (rs.global != nullptr && n != 0) ClassifyScope(*rs.global, keys, family, subject, n, dec);
   uint16_t left[kBurstSize];
@@ -112,6 +135,8 @@ void RuleStageRun(WorkerContext& w, const Snapshot& s, Burst& b) {
     std::copy(rest, rest + nrest, left);
     nleft = nrest;
   }
+  for (uint16_t p = 0; p < b.count; ++p)
+    if (same_as[p] != 0xff) dec[p] = dec[same_as[p]];
   // A run stays whole when its packets took one decision (and no meter
   // needs them one by one); otherwise every packet becomes its run.
   bool split = false, edits = false;

@@ -10,6 +10,7 @@
 // region.
 
 #include <benchmark/benchmark.h>
+#include <fmt/format.h>
 #include <sched.h>
 #include <unistd.h>
 
@@ -32,6 +33,8 @@
 #include "features/limits/gcra.h"
 #include "features/limits/limit_builder.h"
 #include "features/limits/limit_state.h"
+#include "features/rules/rule_acl.h"
+#include "features/rules/rule_builder.h"
 #include "features/vlan/vlan_stage.h"
 #include "features/vxlan/vxlan_headers.h"
 #include "testing/fixtures.h"
@@ -454,6 +457,138 @@ void BM_Limits(benchmark::State& state) {
 BENCHMARK(BM_Limits)
     ->ArgName("case")
     ->DenseRange(static_cast<int>(LimitCase::kNone), static_cast<int>(LimitCase::kStorm));
+
+// --- flow rules ------------------------------------------------------------
+// N rules in the forwarding tenant (red), or in another tenant (blue) while
+// red has none. Rule i: UDP from 10.(i/256).(i%256).0/24 to ports
+// 10*(i%100)..+9, allow, priority i. flows 32: every packet of a burst is
+// from a random rule's prefix (the runs split, each packet classified by
+// rte_acl); flows 1: one flow (classified once per burst, as a vhost-user
+// loop's traffic is). elsewhere 1: the rules are blue's, red has none.
+
+std::vector<v1::Rule> BenchRules(uint32_t n, const std::string& tenant) {
+  std::vector<v1::Rule> out;
+  for (uint32_t i = 0; i < n; ++i) {
+    v1::Rule& r = out.emplace_back();
+    r.set_name(tenant + "-" + std::to_string(i));
+    r.set_tenant(tenant);
+    r.set_priority(i);
+    rules::ParseMatchExpr(fmt::format("ip_proto=udp,src_ip=10.{}.{}.0/24,dst_port={}-{}", i / 256,
+                                      i % 256, (i % 100) * 10, (i % 100) * 10 + 9),
+                          r.mutable_match());
+  }
+  return out;
+}
+
+void WriteUdp(rte_mbuf* m, uint64_t dst, uint64_t src, uint32_t rule) {
+  testing::WriteFrame(m, dst, src, -1, 64);
+  auto* ip = rte_pktmbuf_mtod_offset(m, uint8_t*, 14);
+  ip[0] = 0x45;
+  ip[3] = 50;
+  ip[8] = 64;
+  ip[9] = 17;
+  ip[12] = 10;
+  ip[13] = static_cast<uint8_t>(rule / 256);
+  ip[14] = static_cast<uint8_t>(rule % 256);
+  ip[15] = 7;
+  ip[16] = 10;
+  ip[19] = 1;
+  const uint16_t dport = static_cast<uint16_t>((rule % 100) * 10 + rule % 10);
+  ip[20] = 0x30;
+  ip[21] = 0x39;
+  ip[22] = static_cast<uint8_t>(dport >> 8);
+  ip[23] = static_cast<uint8_t>(dport);
+}
+
+void BM_Rules(benchmark::State& state) {
+  const auto n = static_cast<uint32_t>(state.range(0));
+  const bool elsewhere = state.range(1) != 0;
+  const bool one_flow = state.range(2) == 1;
+  testing::WorkerHarness h(Pool());
+  TenantMap tenants{{"red", testing::MakeTenant("red", 1, 0, 1u << 20)},
+                    {"blue", testing::MakeTenant("blue", 2, 0, 1u << 20)}};
+  PortMap ports;
+  testing::AddPort(ports, testing::AccessPort("p0", 0, "red"));
+  testing::AddPort(ports, testing::AccessPort("p1", 1, "red"));
+  testing::AddPort(ports, testing::AccessPort("p2", 2, "blue"));
+  std::map<std::string, v1::Rule> rules;
+  std::map<std::string, uint32_t> slots;
+  for (auto& r : BenchRules(n, elsewhere ? "blue" : "red")) {
+    slots[r.name()] = static_cast<uint32_t>(slots.size());
+    rules[r.name()] = std::move(r);
+  }
+  RuleInputs in;
+  in.rules = &rules;
+  in.slots = &slots;
+  std::vector<std::string> problems;
+  auto snap = BuildSnapshot(1, tenants, ports, 1, &problems, nullptr, nullptr, &in);
+  if (!problems.empty()) {
+    state.SkipWithError(problems.front().c_str());
+    return;
+  }
+  h.macs->Upsert(MakeMacHashKey(1, kMacB), PackMacValue(1, 1000));
+  h.macs->Upsert(MakeMacHashKey(1, kMacA), PackMacValue(0, 1000));
+  std::mt19937 rng(7);
+  const uint32_t span = std::max<uint32_t>(n, 1);
+  TimeForwarding(state, h, *snap, 0, 1, "packets not forwarded", [&](rte_mbuf** pkts, uint32_t) {
+    for (uint16_t i = 0; i < kBurst; ++i) WriteUdp(pkts[i], kMacB, kMacA, one_flow ? span / 2 : rng() % span);
+  });
+  uint64_t hits = 0;
+  for (uint32_t s = 0; s < n; ++s) hits += h.counters->rules[s].packets;
+  if (!elsewhere && n > 0 && hits == 0) state.SkipWithError("no rule matched");
+}
+BENCHMARK(BM_Rules)
+    ->ArgNames({"rules", "elsewhere", "flows"})
+    ->Args({0, 0, 32})
+    ->Args({10, 0, 32})
+    ->Args({100, 0, 32})
+    ->Args({1000, 0, 32})
+    ->Args({10000, 0, 32})
+    ->Args({10, 0, 1})
+    ->Args({10000, 0, 1})
+    ->Args({10000, 1, 32});
+
+// Compiling: one scope of N rules (BenchRules), or `scopes` tenants of N
+// each as one snapshot (100,000 rules in all): wall time and the EAL
+// memory rte_acl holds.
+void BM_RuleBuild(benchmark::State& state) {
+  const auto n = static_cast<uint32_t>(state.range(0));
+  const auto scopes = static_cast<uint32_t>(state.range(1));
+  std::vector<std::vector<AclRule>> sets(scopes);
+  for (uint32_t t = 0; t < scopes; ++t) {
+    for (const auto& r : BenchRules(n, "t" + std::to_string(t))) {
+      AclRule& a = sets[t].emplace_back();
+      rules::ParseMatch(r.match(), &a.match);
+      a.priority = r.priority();
+      a.result = static_cast<uint32_t>(sets[t].size());
+    }
+  }
+  double ms = 0, bytes = 0;
+  for (auto _ : state) {
+    std::vector<std::unique_ptr<AclClassifier>> built;
+    const uint64_t t0 = rte_rdtsc();
+    for (const auto& set : sets) {
+      std::string error;
+      built.push_back(AclClassifier::Build(set, &error));
+      if (!built.back()) {
+        state.SkipWithError(error.c_str());
+        return;
+      }
+    }
+    ms += 1e3 * static_cast<double>(rte_rdtsc() - t0) / static_cast<double>(rte_get_tsc_hz());
+    bytes = 0;
+    for (const auto& c : built) bytes += static_cast<double>(c->memory());
+  }
+  state.counters["build_ms"] = ms / static_cast<double>(state.iterations());
+  state.counters["MiB"] = bytes / (1 << 20);
+}
+BENCHMARK(BM_RuleBuild)
+    ->ArgNames({"rules", "scopes"})
+    ->Args({1000, 1})
+    ->Args({10000, 1})
+    ->Args({10000, 10})
+    ->Iterations(1)
+    ->Unit(benchmark::kMillisecond);
 
 }  // namespace
 }  // namespace switchyard

@@ -18,6 +18,8 @@ variable) returning the topology and the traffic:
   learned  MAC entries to wait for before measuring
   expect   what the stream must turn into: unicast | flood | drop | encap
   limits   `yardctl limit set` argument lists, set once the ports exist
+  rules    (loop) dict(tenant, count): that many flow rules (rule_file), applied
+           once the ports exist
   vxlan    (VXLAN rows) the tenants' remote VTEPs [(tenant, address)],
            added before the ports, and the remote's next-hop MAC, set as
            a permanent neighbour on the VTEP interface of `port`
@@ -27,6 +29,22 @@ listed in the tables as not measured, never faked.
 """
 
 from .pcap import frame, vxlan
+
+
+def rule_file(count):
+    """`count` flow rules for `yardctl rule apply`: count - 1 drop rules for
+    UDP from 10.(i/256).(i%256).0/24 to ports 10*(i%100)..+9 (none match the
+    generator's frames, 198.18.0.1 -> 198.18.0.2 UDP 9 -> 9), and one allow
+    for UDP to 198.18.0.0/15 at the top priority: every frame is classified
+    against all of them and takes the last."""
+    lines = ["rules:"]
+    for i in range(count - 1):
+        lines += [f"  - name: r{i}", f"    priority: {i}",
+                  f"    match: ip_proto=udp,src_ip=10.{i // 256 % 256}.{i % 256}.0/24,"
+                  f"dst_port={i % 100 * 10}-{i % 100 * 10 + 9}", "    action: drop"]
+    lines += ["  - name: allow-gen", f"    priority: {count}",
+              "    match: ip_proto=udp,dst_ip=198.18.0.0/15", "    action: allow"]
+    return "\n".join(lines) + "\n"
 
 # Generator port MACs (testpmd net_virtio_user0/1) in the vhost loop.
 GEN_MAC0 = 0x02000000000A
@@ -81,8 +99,12 @@ LOOP = {
                 ["--port", "B", "--bps", "100G"], ["--port", "B", "--direction", "out", "--bps", "100G"],
                 ["--tenant", "red", "--bps", "100G"]]),
     "rules-10k": dict(
-        desc="10,000 flow rules installed, L2 unicast", target=0.85,
-        todo="flow rules are not built yet (fill in with the rules feature)"),
+        desc="10,000 flow rules in red (rte_acl), every frame classified: L2 unicast allowed by "
+             "the last of them",
+        target=0.85, gen="plain",
+        tenants=[("red", [])],
+        port_a=["--tenant", "red"], port_b=["--tenant", "red"],
+        rules=dict(tenant="red", count=10000)),
     "vxlan": dict(
         desc="VXLAN: access A -> encap -> VTEP uplink B -> (the peer answers as the remote "
              "VTEP) -> decap -> A",
