@@ -12,6 +12,7 @@
 #include <fmt/format.h>
 
 #include "commands.h"
+#include "yaml_input.h"
 #include "plan.h"
 #include "topology.h"
 
@@ -27,21 +28,6 @@ struct ApplyArgs {
   bool dry_run = false;
 };
 
-bool ReadFile(const std::string& file, std::string& text, std::string& error) {
-  if (file == "-") {
-    text.assign(std::istreambuf_iterator<char>(std::cin), std::istreambuf_iterator<char>());
-    return true;
-  }
-  std::ifstream in(file, std::ios::binary);
-  if (!in) {
-    error = fmt::format("{}: cannot read: {}", file, std::strerror(errno));
-    return false;
-  }
-  std::ostringstream buf;
-  buf << in.rdbuf();
-  text = buf.str();
-  return true;
-}
 
 // One step against controld. A failure keeps controld's code (exit 1, or 3
 // if controld went away) and says which object it was about.
@@ -108,7 +94,7 @@ grpc::Status RunStep(Client& client, const PlanStep& step) {
 int RunApply(const GlobalOptions& g, const ApplyArgs& a) {
   if (g.json) return UsageError("apply: no JSON output; drop --json");
   std::string text, error;
-  if (!ReadFile(a.file, text, error)) return UsageError(error);
+  if (!ReadInput(a.file, text, error)) return UsageError(error);
   std::string source = a.file == "-" ? "stdin" : a.file;
   auto desired = ParseTopology(text);
   if (!desired.ok()) return UsageError(fmt::format("{}: {}", source, desired.error()));

@@ -12,6 +12,7 @@
 #include <fmt/format.h>
 
 #include "commands.h"
+#include "yaml_input.h"
 #include "requests.h"
 #include "rule_file.h"
 
@@ -33,21 +34,6 @@ struct RuleApplyArgs {
   bool dry_run = false;
 };
 
-bool ReadFile(const std::string& file, std::string& text, std::string& error) {
-  if (file == "-") {
-    text.assign(std::istreambuf_iterator<char>(std::cin), std::istreambuf_iterator<char>());
-    return true;
-  }
-  std::ifstream in(file, std::ios::binary);
-  if (!in) {
-    error = fmt::format("{}: cannot read: {}", file, std::strerror(errno));
-    return false;
-  }
-  std::ostringstream buf;
-  buf << in.rdbuf();
-  text = buf.str();
-  return true;
-}
 
 int RunRuleAdd(const GlobalOptions& g, const RuleArgs& a) {
   auto rule = BuildRule(a);
@@ -110,7 +96,7 @@ int RunRuleApply(const GlobalOptions& g, const RuleApplyArgs& a) {
   if (a.scope.tenant.empty() == !a.scope.global)
     return UsageError("--tenant, --global: give exactly one (whose rules the file replaces)");
   std::string text, error;
-  if (!ReadFile(a.file, text, error)) return UsageError(error);
+  if (!ReadInput(a.file, text, error)) return UsageError(error);
   const std::string source = a.file == "-" ? "stdin" : a.file;
   auto req = ParseRuleFile(text, source, a.scope.tenant, a.scope.global);
   if (!req.ok()) return UsageError(req.error());

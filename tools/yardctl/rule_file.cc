@@ -10,10 +10,10 @@
 #include <vector>
 
 #include <fmt/format.h>
-#include <yaml-cpp/eventhandler.h>
 #include <yaml-cpp/yaml.h>
 
 #include "requests.h"
+#include "yaml_input.h"
 
 namespace yardctl {
 namespace v1 = switchyard::v1;
@@ -126,20 +126,6 @@ v1::Rule ReadRule(const YAML::Node& node, size_t index, const std::string& tenan
   return rule.value();
 }
 
-// Parses without building anything (counting documents).
-struct IgnoreEvents : YAML::EventHandler {
-  void OnDocumentStart(const YAML::Mark&) override {}
-  void OnDocumentEnd() override {}
-  void OnNull(const YAML::Mark&, YAML::anchor_t) override {}
-  void OnAlias(const YAML::Mark&, YAML::anchor_t) override {}
-  void OnScalar(const YAML::Mark&, const std::string&, YAML::anchor_t, const std::string&) override {}
-  void OnSequenceStart(const YAML::Mark&, const std::string&, YAML::anchor_t,
-                       YAML::EmitterStyle::value) override {}
-  void OnSequenceEnd() override {}
-  void OnMapStart(const YAML::Mark&, const std::string&, YAML::anchor_t,
-                  YAML::EmitterStyle::value) override {}
-  void OnMapEnd() override {}
-};
 
 }  // namespace
 
@@ -152,22 +138,9 @@ Parsed<v1::ReplaceRulesRequest> ParseRuleFile(const std::string& text, const std
     return R::Error(fmt::format("{}: {}", file_label, message));
   };
 
-  std::optional<YAML::Node> doc;
-  try {
-    // Count the documents first, stopping at two (as ParseTopology does:
-    // yaml-cpp's LoadAll can loop forever on text such as "[], {}").
-    std::istringstream in(text);
-    YAML::Parser parser(in);
-    IgnoreEvents ignore;
-    int n = 0;
-    while (n < 2 && parser.HandleNextDocument(ignore)) ++n;
-    if (n > 1) return fail("more than one YAML document (or text after the first); expected one");
-    if (n == 1) doc.emplace(YAML::Load(text));
-  } catch (const YAML::ParserException& e) {
-    return fail(fmt::format("line {}, column {}: {}", e.mark.line + 1, e.mark.column + 1, e.msg));
-  } catch (const YAML::Exception& e) {
-    return fail(e.what());
-  }
+  auto loaded = LoadOneDocument(text);
+  if (!loaded.ok()) return fail(loaded.error());
+  const std::optional<YAML::Node>& doc = loaded.value();
   if (!doc || doc->IsNull()) return fail("empty file (expected rules: and a list of rules)");
 
   v1::ReplaceRulesRequest req;

@@ -8,10 +8,10 @@
 #include <fmt/format.h>
 #include <sstream>
 
-#include <yaml-cpp/eventhandler.h>
 #include <yaml-cpp/yaml.h>
 
 #include "requests.h"
+#include "yaml_input.h"
 
 namespace yardctl {
 namespace v1 = switchyard::v1;
@@ -217,44 +217,15 @@ void ReadList(const Reader& r, const YAML::Node& node, const std::string& list,
   }
 }
 
-// Parses without building anything (counting documents).
-struct IgnoreEvents : YAML::EventHandler {
-  void OnDocumentStart(const YAML::Mark&) override {}
-  void OnDocumentEnd() override {}
-  void OnNull(const YAML::Mark&, YAML::anchor_t) override {}
-  void OnAlias(const YAML::Mark&, YAML::anchor_t) override {}
-  void OnScalar(const YAML::Mark&, const std::string&, YAML::anchor_t, const std::string&) override {}
-  void OnSequenceStart(const YAML::Mark&, const std::string&, YAML::anchor_t,
-                       YAML::EmitterStyle::value) override {}
-  void OnSequenceEnd() override {}
-  void OnMapStart(const YAML::Mark&, const std::string&, YAML::anchor_t,
-                  YAML::EmitterStyle::value) override {}
-  void OnMapEnd() override {}
-};
 
 }  // namespace
 
 Parsed<Topology> ParseTopology(std::string_view yaml) {
   using R = Parsed<Topology>;
+  auto loaded = LoadOneDocument(std::string(yaml));
+  if (!loaded.ok()) return R::Error(loaded.error());
   std::vector<YAML::Node> docs;
-  try {
-    // Count the documents first, stopping at two: yaml-cpp's LoadAll never
-    // returns on text such as "[], {}" (every call makes another empty
-    // document without consuming input) until memory runs out.
-    const std::string text(yaml);
-    std::istringstream in(text);
-    YAML::Parser parser(in);
-    IgnoreEvents ignore;
-    int n = 0;
-    while (n < 2 && parser.HandleNextDocument(ignore)) ++n;
-    if (n > 1) return R::Error("more than one YAML document (or text after the first); expected one");
-    if (n == 1) docs.push_back(YAML::Load(text));
-  } catch (const YAML::ParserException& e) {
-    return R::Error(fmt::format("line {}, column {}: {}", e.mark.line + 1, e.mark.column + 1,
-                                e.msg));
-  } catch (const YAML::Exception& e) {
-    return R::Error(e.what());
-  }
+  if (loaded.value()) docs.push_back(*loaded.value());
   if (docs.empty() || docs[0].IsNull()) {
     return R::Error("empty file (expected tenants: and/or ports:)");
   }
