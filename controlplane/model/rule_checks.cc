@@ -39,9 +39,9 @@ Status CheckPortRef(const DesiredState& state, const pb::Rule& r, const char* fi
   return {};
 }
 
-// What a rule names exists; the field rules first.
-Status CheckRule(const DesiredState& state, pb::Rule& r) {
-  if (auto st = NormalizeRule(r); !st.ok()) return st;
+// What a rule names exists; the field rules first. `parsed` gets its match.
+Status CheckRule(const DesiredState& state, pb::Rule& r, rules::Match* parsed) {
+  if (auto st = NormalizeRule(r, parsed); !st.ok()) return st;
   if (!r.global() && !state.tenants.count(r.tenant()))
     return NotFound("rule.tenant: tenant '{}' does not exist", r.tenant());
   if (auto st = CheckPortRef(state, r, "match.in_port", r.match().in_port()); !st.ok()) return st;
@@ -85,7 +85,8 @@ RuleScope ScopeOf(const pb::Rule& r) { return RuleScope{r.tenant(), r.global()};
 }  // namespace
 
 Status PrepareRule(const DesiredState& state, pb::Rule& rule, bool update) {
-  if (auto st = CheckRule(state, rule); !st.ok()) return st;
+  rules::Match mine;
+  if (auto st = CheckRule(state, rule, &mine); !st.ok()) return st;
   auto existing = state.rules.find(rule.name());
   if (!update && existing != state.rules.end())
     return AlreadyExists("rule.name: rule '{}' already exists ({})", rule.name(),
@@ -99,8 +100,6 @@ Status PrepareRule(const DesiredState& state, pb::Rule& rule, bool update) {
   if (!update && state.rules.size() >= kMaxRules)
     return {grpc::StatusCode::RESOURCE_EXHAUSTED,
             fmt::format("rule: the switch holds at most {} rules", kMaxRules)};
-  rules::Match mine;
-  rules::ParseMatch(rule.match(), &mine);
   for (const auto& [name, other] : state.rules) {
     if (name == rule.name() || !scope.Holds(other) || other.priority() != rule.priority()) continue;
     rules::Match theirs;
@@ -137,16 +136,15 @@ Status PrepareRuleReplace(const DesiredState& state, const RuleScope& scope,
     if (!scope.Holds(r))
       return InvalidArgument("rules[{}] ({}): rule.tenant: the rule's scope is not {}", i, r.name(),
                              scope.Name());
-    if (auto st = CheckRule(state, r); !st.ok()) return where(st);
+    rules::Match match;
+    if (auto st = CheckRule(state, r, &match); !st.ok()) return where(st);
     if (!names.insert(r.name()).second)
       return InvalidArgument("rules[{}] ({}): rule.name: given twice", i, r.name());
     auto existing = state.rules.find(r.name());
     if (existing != state.rules.end() && !scope.Holds(existing->second))
       return where(AlreadyExists("rule.name: rule '{}' already exists ({})", r.name(),
                                  ScopeOf(existing->second).Name()));
-    Parsed& p = by_priority[r.priority()].emplace_back();
-    p.rule = &r;
-    rules::ParseMatch(r.match(), &p.match);
+    by_priority[r.priority()].push_back(Parsed{&r, std::move(match)});
   }
   for (const auto& [priority, group] : by_priority)
     if (auto st = CheckGroup(group); !st.ok()) return st;

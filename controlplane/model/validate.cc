@@ -322,7 +322,7 @@ Status NormalizeLimit(pb::Limit& l) {
   return {};
 }
 
-Status NormalizeRule(pb::Rule& r) {
+Status NormalizeRule(pb::Rule& r, rules::Match* parsed) {
   r.clear_generation();
   if (auto st = ValidateName("rule.name", r.name()); !st.ok()) return st;
   if (r.global() == !r.tenant().empty())
@@ -343,6 +343,7 @@ Status NormalizeRule(pb::Rule& r) {
   if (!r.actions().meter().empty())
     if (auto st = ValidateName("rule.actions.meter", r.actions().meter()); !st.ok()) return st;
   rules::Canonicalize(*r.mutable_match());
+  if (parsed != nullptr) *parsed = std::move(m);
   return {};
 }
 

@@ -10,6 +10,7 @@
 
 #include "model/status.h"
 #include "switchyard/device_identity.h"
+#include "switchyard/rule_syntax.h"
 #include "switchyard/v1/types.pb.h"
 
 namespace switchyard::controlplane {
@@ -45,8 +46,9 @@ Status LimitTarget(pb::Limit& limit);
 
 // Checks a rule's fields on their own (docs/flow-rules.md): name, exactly
 // one scope, priority, the match and the actions; writes the match in its
-// canonical spelling and clears `generation`.
-Status NormalizeRule(pb::Rule& rule);
+// canonical spelling and clears `generation`. `parsed` (optional) gets the
+// checked match.
+Status NormalizeRule(pb::Rule& rule, rules::Match* parsed = nullptr);
 
 // Fills `vtep.name` (TENANT@REMOTE, the address in its canonical spelling)
 // and checks the fields on their own: a tenant name, a unicast IPv4

@@ -57,7 +57,8 @@ std::string EncapText(const Snapshot& s, uint16_t slot, uint16_t tenant, bool se
 
 // The mirror copies flow rules asked for (features/rules), made before
 // any edit of the originals: each copy gets the mirror port's own tag for
-// the tenant.
+// the tenant (the rule stage sets a mirror only on a port that carries it,
+// under this snapshot).
 template <bool kTrace>
 void MirrorRuns(WorkerContext& w, const Snapshot& s, Burst& b) {
   WorkerCounters& c = *w.counters;
@@ -74,9 +75,8 @@ void MirrorRuns(WorkerContext& w, const Snapshot& s, Burst& b) {
         if constexpr (kTrace) b.trace->Add(r, "egress", "mirror copy failed (no mbuf)");
         continue;
       }
-      if (unlikely(vid == kNotMember || !VlanEgress(copy, tagged, vid))) {
-        c.Drop(vid == kNotMember ? DropReason::RULE_MIRROR_NOT_MEMBER : DropReason::VLAN_PUSH_FAILED,
-               b.in_port, tenant);
+      if (unlikely(!VlanEgress(copy, tagged, vid))) {
+        c.Drop(DropReason::VLAN_PUSH_FAILED, b.in_port, tenant);
         rte_pktmbuf_free(copy);
         continue;
       }

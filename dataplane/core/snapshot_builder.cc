@@ -122,6 +122,12 @@ std::unique_ptr<Snapshot> BuildSnapshot(uint64_t generation, const TenantMap& te
   return s;
 }
 
+int32_t RunningPortId(const PortMap& ports, const Snapshot& s, const std::string& name) {
+  auto it = ports.find(name);
+  if (it == ports.end() || !s.ports[it->second.port_id].present) return -1;
+  return it->second.port_id;
+}
+
 std::string Snapshot::PortName(uint16_t port) const {
   if (port < ports.size() && ports[port].present) return ports[port].name;
   return "port " + std::to_string(port);

@@ -44,6 +44,11 @@ std::unique_ptr<Snapshot> BuildSnapshot(uint64_t generation, const TenantMap& te
                                         const LimitInputs* limits = nullptr,
                                         const RuleInputs* rules = nullptr);
 
+// The port id of the port named `name` if `s` forwards for it (it is in
+// `ports` and was not left out), else -1. For the feature builders that
+// resolve port names (limits, rules).
+int32_t RunningPortId(const PortMap& ports, const Snapshot& s, const std::string& name);
+
 // Whether the forwarding membership of a port (role, tenants, VLANs) differs
 // between two specs: learned MACs on it must then be flushed.
 bool MembershipChanged(const v1::Port& a, const v1::Port& b);

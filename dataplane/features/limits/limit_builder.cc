@@ -89,12 +89,12 @@ void BuildLimits(const LimitInputs& in, const std::map<std::string, v1::Tenant>&
       ls.limits.push_back(std::move(ref));
       continue;
     }
-    auto p = ports.find(l.port());
-    if (p == ports.end() || !s->ports[p->second.port_id].present) {
+    const int32_t port_id = RunningPortId(ports, *s, l.port());
+    if (port_id < 0) {
       note("limit " + name + ": port '" + l.port() + "' not running");
       continue;
     }
-    PortConfig& pc = s->ports[p->second.port_id];
+    PortConfig& pc = s->ports[port_id];
     if (l.direction() == v1::LIMIT_DIRECTION_OUT) {
       ref.reason = DropReason::LIMIT_PORT_OUT;
       pc.limit_out = index;

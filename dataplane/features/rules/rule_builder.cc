@@ -13,13 +13,6 @@ namespace {
 
 using Ports = std::map<std::string, PlacedPort>;
 
-// The running port of that name, or -1.
-int32_t PortId(const Ports& ports, const Snapshot& s, const std::string& name) {
-  auto it = ports.find(name);
-  if (it == ports.end() || !s.ports[it->second.port_id].present) return -1;
-  return it->second.port_id;
-}
-
 RuleEntry EntryOf(const v1::Rule& r, uint32_t slot, const Ports& ports, const Snapshot& s,
                   const std::function<void(const std::string&)>& note) {
   RuleEntry e;
@@ -32,7 +25,7 @@ RuleEntry EntryOf(const v1::Rule& r, uint32_t slot, const Ports& ports, const Sn
     case v1::RULE_VERDICT_DROP: e.verdict = RuleVerdict::kDrop; break;
     case v1::RULE_VERDICT_REDIRECT: {
       e.verdict = RuleVerdict::kRedirect;
-      const int32_t id = PortId(ports, s, a.redirect());
+      const int32_t id = RunningPortId(ports, s, a.redirect());
       e.redirect_present = id >= 0;
       e.redirect = static_cast<uint16_t>(std::max(id, 0));
       if (id < 0) note(fmt::format("rule {}: redirect port '{}' not running", r.name(), a.redirect()));
@@ -41,7 +34,7 @@ RuleEntry EntryOf(const v1::Rule& r, uint32_t slot, const Ports& ports, const Sn
     default: break;
   }
   if (!a.mirror().empty()) {
-    const int32_t id = PortId(ports, s, a.mirror());
+    const int32_t id = RunningPortId(ports, s, a.mirror());
     if (id >= 0) e.mirror = static_cast<uint16_t>(id);
     else note(fmt::format("rule {}: mirror port '{}' not running", r.name(), a.mirror()));
   }
@@ -78,7 +71,7 @@ std::shared_ptr<const RuleTable> BuildScope(const std::string& key,
       continue;
     }
     if (!r->match().in_port().empty()) {
-      ar.in_port = PortId(ports, s, r->match().in_port());
+      ar.in_port = RunningPortId(ports, s, r->match().in_port());
       if (ar.in_port < 0) {  // matches nothing while its port is not there
         note(fmt::format("rule {}: in_port '{}' not running", r->name(), r->match().in_port()));
         continue;
@@ -91,13 +84,14 @@ std::shared_ptr<const RuleTable> BuildScope(const std::string& key,
     fingerprint += fmt::format("|{}|{}\n", ar.priority, ar.in_port);
     acl.push_back(std::move(ar));
   }
-  if (acl.empty()) return table->entries.empty() ? nullptr : table;
+  if (acl.empty()) return nullptr;  // entries and acl grow together
   RuleCache::Entry entry;
   entry.fingerprint = std::move(fingerprint);
-  auto cached = in.cache != nullptr ? in.cache->scopes.find(key) : std::map<std::string, RuleCache::Entry>::iterator();
-  if (in.cache != nullptr && cached != in.cache->scopes.end() &&
-      cached->second.fingerprint == entry.fingerprint) {
-    entry.acl = cached->second.acl;
+  const RuleCache::Entry* cached = nullptr;
+  if (in.cache != nullptr)
+    if (auto it = in.cache->scopes.find(key); it != in.cache->scopes.end()) cached = &it->second;
+  if (cached != nullptr && cached->fingerprint == entry.fingerprint) {
+    entry.acl = cached->acl;
   } else {
     std::string error;
     std::shared_ptr<const AclClassifier> built = AclClassifier::Build(acl, &error);

@@ -79,6 +79,7 @@ void RuleStageRun(WorkerContext& w, const Snapshot& s, Burst& b) {
   for (uint16_t r = 0; r < b.runs && !any; ++r) any = !b.Decided(r) && rs.Uses(b.tenant[r]);
   if (!any) return;
   bool keyed[kBurstSize];
+  uint16_t tenant_of[kBurstSize];  // of the keyed packets
   for (uint16_t r = 0; r < b.runs; ++r) {
     const uint16_t begin = b.run_start[r], end = b.run_start[r + 1];
     const bool mine = !b.Decided(r) && rs.Uses(b.tenant[r]);
@@ -91,24 +92,21 @@ void RuleStageRun(WorkerContext& w, const Snapshot& s, Burst& b) {
         dec[p] = Decision{Outcome::kMalformed, nullptr};
       else
         keyed[p] = true;
+      tenant_of[p] = b.tenant[r];
     }
   }
   uint8_t same_as[kBurstSize];
   int last = -1;
-  uint16_t last_tenant = kNoTenant;
-  for (uint16_t r = 0; r < b.runs; ++r) {
-    for (uint16_t p = b.run_start[r]; p < b.run_start[r + 1]; ++p) {
-      same_as[p] = 0xff;
-      if (!keyed[p]) continue;
-      if (last >= 0 && last_tenant == b.tenant[r] && family[p] == family[last] &&
-          std::memcmp(&keys[p], &keys[last], sizeof(RuleKey)) == 0) {
-        same_as[p] = static_cast<uint8_t>(last);
-        continue;
-      }
-      subject[n++] = p;
-      last = p;
-      last_tenant = b.tenant[r];
+  for (uint16_t p = 0; p < b.count; ++p) {
+    same_as[p] = 0xff;
+    if (!keyed[p]) continue;
+    if (last >= 0 && tenant_of[last] == tenant_of[p] && family[p] == family[last] &&
+        std::memcmp(&keys[p], &keys[last], sizeof(RuleKey)) == 0) {
+      same_as[p] = static_cast<uint8_t>(last);
+      continue;
     }
+    subject[n++] = p;
+    last = p;
   }
   // Global rules first, then each tenant's for what they left.
   if (rs.global != nullptr && n != 0) ClassifyScope(*rs.global, keys, family, subject, n, dec);
@@ -116,16 +114,13 @@ void RuleStageRun(WorkerContext& w, const Snapshot& s, Burst& b) {
   uint16_t nleft = 0;
   for (uint16_t i = 0; i < n; ++i)
     if (dec[subject[i]].outcome == Outcome::kNone) left[nleft++] = subject[i];
-  uint16_t run_of[kBurstSize];
-  for (uint16_t r = 0; r < b.runs; ++r)
-    for (uint16_t p = b.run_start[r]; p < b.run_start[r + 1]; ++p) run_of[p] = r;
   while (nleft != 0) {
     // The packets of one tenant (nearly always all of them).
-    const uint16_t tenant = b.tenant[run_of[left[0]]];
+    const uint16_t tenant = tenant_of[left[0]];
     uint16_t mine[kBurstSize], rest[kBurstSize];
     uint16_t nmine = 0, nrest = 0;
     for (uint16_t i = 0; i < nleft; ++i) {
-      if (b.tenant[run_of[left[i]]] == tenant) mine[nmine++] = left[i];
+      if (tenant_of[left[i]] == tenant) mine[nmine++] = left[i];
       else rest[nrest++] = left[i];
     }
     if (const RuleTable* t = rs.Tenant(tenant)) ClassifyScope(*t, keys, family, mine, nmine, dec);
