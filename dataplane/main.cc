@@ -41,6 +41,7 @@ struct Args {
   uint32_t mac_table_size = switchyard::kDefaultMacTableSize;
   uint32_t idle_sleep_us = 200;
   uint32_t mbufs = 32767;
+  uint32_t rule_scope_max_mib = 256;
   bool no_pci = false;
   std::string log_level = "info";
   std::vector<std::string> eal_extra;
@@ -123,6 +124,11 @@ int main(int argc, char** argv) {
       ->capture_default_str()
       ->check(CLI::Range(0u, 100000u));
   app.add_option("--mbufs", a.mbufs, "packet buffers in the pool")->capture_default_str();
+  app.add_option("--rule-scope-max-mib", a.rule_scope_max_mib,
+                 "most memory one tenant's (or the global) compiled flow rules may take; a scope "
+                 "needing more drops its frames (rule_unavailable); 0 = no cap")
+      ->capture_default_str()
+      ->check(CLI::Range(0u, 65536u));
   app.add_flag("--no-pci", a.no_pci,
                "disable the PCI bus (no pci ports); by default PCI devices are probed only "
                "when added as ports");
@@ -176,6 +182,7 @@ int main(int argc, char** argv) {
   opts.mac_capacity = a.mac_table_size;
   opts.idle_sleep_us = a.idle_sleep_us;
   opts.mbufs = a.mbufs;
+  opts.rule_scope_max_bytes = size_t{a.rule_scope_max_mib} << 20;
 
   int rc = 0;
   {

@@ -71,6 +71,8 @@ Dataplane::Dataplane(const DataplaneOptions& opts)
     ctx->counters = counters_.back().get();
     scratch_counters_.push_back(std::make_unique<WorkerCounters>());
     ctx->scratch_counters = scratch_counters_.back().get();
+    rule_flows_.push_back(std::make_unique<RuleFlowCache>());
+    ctx->rule_flows = rule_flows_.back().get();
     ctx->capture = &capture_;
     contexts_.push_back(std::move(ctx));
   }

@@ -24,6 +24,7 @@
 #include "features/limits/limit_builder.h"
 #include "features/limits/limit_state.h"
 #include "features/rules/rule_builder.h"
+#include "features/rules/rule_flow_cache.h"
 #include "ports/port_manager.h"
 #include "ports/vhost_direct.h"
 #include "switchyard/config_state.h"
@@ -39,6 +40,9 @@ struct DataplaneOptions {
   uint32_t mac_aging_s = 300;
   uint32_t idle_sleep_us = 200;
   uint32_t mbufs = 32767;
+  // Most memory one scope's compiled rules may take (0: no cap); a scope
+  // that needs more is not compiled and its frames drop (rule_unavailable).
+  size_t rule_scope_max_bytes = size_t{256} << 20;
 };
 
 class Dataplane {
@@ -157,6 +161,7 @@ class Dataplane {
   WorkerShared shared_;
   std::vector<std::unique_ptr<WorkerCounters>> counters_;
   std::vector<std::unique_ptr<WorkerCounters>> scratch_counters_;  // dry-run traces
+  std::vector<std::unique_ptr<RuleFlowCache>> rule_flows_;
   std::vector<std::unique_ptr<WorkerContext>> contexts_;
   std::vector<WorkerArgs> worker_args_;
   Housekeeping housekeeping_;

@@ -19,6 +19,7 @@ class MacTable;
 class VhostDevices;
 struct TraceJob;
 struct TraceCapture;
+struct RuleFlowCache;
 
 constexpr uint16_t kNoCapture = 0xffff;
 
@@ -63,6 +64,7 @@ struct WorkerContext {
   SharedTxLocks* tx_locks = nullptr;
   const VhostDevices* vhost = nullptr;  // for ports with PortConfig::vhost
   WorkerCounters* counters = nullptr;
+  RuleFlowCache* rule_flows = nullptr;  // optional (features/rules)
   std::array<TxBuffer, kMaxPorts> tx{};
   std::array<LookupCache, kMaxPorts> lookup_cache{};
   // Bit per port with buffered packets, so a flush touches only those.

@@ -22,6 +22,7 @@
 #include "core/snapshot_builder.h"
 #include "core/worker_context.h"
 #include "features/l2/mac_table.h"
+#include "features/rules/rule_flow_cache.h"
 
 namespace switchyard::testing {
 
@@ -128,6 +129,7 @@ struct WorkerHarness {
   SharedTxLocks locks;
   std::unique_ptr<MacTable> macs;
   std::unique_ptr<WorkerCounters> counters = std::make_unique<WorkerCounters>();
+  std::unique_ptr<RuleFlowCache> rule_flows = std::make_unique<RuleFlowCache>();
   WorkerContext ctx;
 
   WorkerHarness(rte_mempool* pool, uint32_t mac_capacity = 4096) {
@@ -138,6 +140,7 @@ struct WorkerHarness {
     ctx.macs = macs.get();
     ctx.tx_locks = &locks;
     ctx.counters = counters.get();
+    ctx.rule_flows = rule_flows.get();
   }
   ~WorkerHarness() { FreeTx(); }
 

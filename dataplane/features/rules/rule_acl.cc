@@ -145,12 +145,13 @@ std::atomic<uint64_t> acl_names{0};
 }  // namespace
 
 std::unique_ptr<AclClassifier> AclClassifier::Build(const std::vector<AclRule>& rules,
-                                                    std::string* error) {
+                                                    std::string* error, size_t max_bytes) {
   std::unique_ptr<AclClassifier> c(new AclClassifier());
   c->rules_ = rules.size();
   const size_t heap_before = HeapInUse();
   for (KeyFamily family : {KeyFamily::kIpv4OrOther, KeyFamily::kIpv6}) {
-    const rte_acl_config cfg = ConfigFor(family);
+    rte_acl_config cfg = ConfigFor(family);
+    cfg.max_size = max_bytes;
     std::vector<AclRuleV6> filled;
     filled.reserve(rules.size());
     for (const AclRule& r : rules) {

@@ -29,8 +29,11 @@ struct AclRule {
 
 class AclClassifier {
  public:
-  // Compiles `rules`; nullopt and `*error` when rte_acl fails (memory).
-  static std::unique_ptr<AclClassifier> Build(const std::vector<AclRule>& rules, std::string* error);
+  // Compiles `rules` into at most `max_bytes` of run-time tables per
+  // context (0: no cap; rte_acl splits the rules over more tries to fit);
+  // null and `*error` when rte_acl fails (memory, or the cap).
+  static std::unique_ptr<AclClassifier> Build(const std::vector<AclRule>& rules, std::string* error,
+                                              size_t max_bytes = 0);
   ~AclClassifier();
   AclClassifier(const AclClassifier&) = delete;
   AclClassifier& operator=(const AclClassifier&) = delete;

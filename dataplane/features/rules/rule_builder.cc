@@ -1,5 +1,6 @@
 #include "features/rules/rule_builder.h"
 
+#include <atomic>
 #include <functional>
 
 #include <fmt/format.h>
@@ -45,6 +46,8 @@ RuleEntry EntryOf(const v1::Rule& r, uint32_t slot, const Ports& ports, const Sn
   }
   if (a.has_set_vlan()) e.set_vlan = static_cast<uint16_t>(a.set_vlan());
   if (a.strip_vlan()) e.set_vlan = 0;
+  e.plain_allow = e.verdict == RuleVerdict::kAllow && e.mirror == kNoMirror && e.meter == kNoLimit &&
+                  e.set_vlan == kKeepVlan;
   return e;
 }
 
@@ -94,10 +97,13 @@ std::shared_ptr<const RuleTable> BuildScope(const std::string& key,
     entry.acl = cached->acl;
   } else {
     std::string error;
-    std::shared_ptr<const AclClassifier> built = AclClassifier::Build(acl, &error);
+    std::shared_ptr<const AclClassifier> built = AclClassifier::Build(acl, &error, in.max_scope_bytes);
     if (!built) {
-      note(fmt::format("rules of {}: not applied: {}", key.empty() ? "global" : key, error));
-      return nullptr;
+      // Fail closed: a tenant whose drop rules are missing must not pass
+      // what they stop. The next build tries again.
+      note(fmt::format("rules of {}: not compiled, its frames drop (rule_unavailable): {}",
+                       key.empty() ? "global" : key, error));
+      return table;
     }
     if (in.cache != nullptr) ++in.cache->compiles;
     entry.acl = std::move(built);
@@ -142,6 +148,8 @@ void BuildRules(const RuleInputs& in, const std::map<std::string, v1::Tenant>& t
   // Only the scopes this build used stay cached: a classifier of a scope
   // that changed is freed with the last snapshot holding it.
   if (in.cache != nullptr) in.cache->scopes = std::move(next);
+  static std::atomic<uint64_t> generations{0};
+  rs.generation = ++generations;
 }
 
 }  // namespace switchyard

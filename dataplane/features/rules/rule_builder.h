@@ -35,6 +35,7 @@ struct RuleInputs {
   const std::map<std::string, v1::Rule>* rules = nullptr;  // by name
   const std::map<std::string, uint32_t>* slots = nullptr;  // rule name -> counter slot
   RuleCache* cache = nullptr;  // optional
+  size_t max_scope_bytes = 0;  // per scope's classifier; 0 no cap
 };
 
 // Fills s->rules. Runs after the limits part (a rule's meter is one of

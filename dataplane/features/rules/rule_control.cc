@@ -48,6 +48,7 @@ RuleInputs Dataplane::RuleInputsLocked() {
   in.rules = &rules_;
   in.slots = &rule_slots_;
   in.cache = &rule_cache_;
+  in.max_scope_bytes = opts_.rule_scope_max_bytes;
   return in;
 }
 

@@ -20,6 +20,7 @@ constexpr uint16_t kKeepVlan = 0xffff;
   X(RULE_TARGET_NOT_MEMBER, "rule_target_not_member") /* redirect to a port without the tenant */ \
   X(RULE_MIRROR_NOT_MEMBER, "rule_mirror_not_member") /* a mirror copy not made: the port lacks the tenant */ \
   X(RULE_MIRROR_FAILED, "rule_mirror_failed") /* a mirror copy not made: no mbuf */         \
+  X(RULE_UNAVAILABLE, "rule_unavailable")     /* the scope's rules could not be compiled: fail closed */ \
   X(L3_MALFORMED, "l3_malformed")             /* an IPv4/IPv6 header a rule could not read */
 
 #define SWITCHYARD_RULE_TENANT_COUNTERS(X)

@@ -28,12 +28,18 @@ struct RuleEntry {
   uint16_t meter = kNoLimit;        // index into Snapshot::limits.limits
   uint16_t set_vlan = kKeepVlan;    // a tag (1..4094), 0 strip, or kKeepVlan
   bool global = false;
+  // Allow with no other action: packets of such rules (and of the default
+  // allow) keep their run whole, each counted on its own rule.
+  bool plain_allow = false;
   uint32_t priority = 0;
   std::string name;  // for the tracer
 };
 
 struct RuleTable {
-  std::shared_ptr<const AclClassifier> acl;  // result r: entries[r - 1]
+  // result r: entries[r - 1]. Null: the scope's rules could not be
+  // compiled, and its frames drop (rule_unavailable) rather than pass
+  // unfiltered.
+  std::shared_ptr<const AclClassifier> acl;
   std::vector<RuleEntry> entries;
 };
 
@@ -43,6 +49,9 @@ struct RulesSnapshot {
   std::vector<uint8_t> deny;   // by tenant id: the default policy is deny
   std::vector<uint8_t> uses;   // by tenant id: has rules or denies
   bool any = false;            // global rules, or some tenant uses rules
+  // Unique to each build of this part (never 0 once built): a worker's
+  // flow cache holds decisions taken under one generation only.
+  uint64_t generation = 0;
 
   bool Uses(uint16_t t) const { return global != nullptr || (t < uses.size() && uses[t]); }
   const RuleTable* Tenant(uint16_t t) const { return t < tenant.size() ? tenant[t].get() : nullptr; }

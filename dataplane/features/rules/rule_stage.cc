@@ -6,25 +6,25 @@
 
 #include "core/trace.h"
 #include "features/limits/limit_stage.h"
+#include "features/rules/rule_flow_cache.h"
 #include "features/rules/rule_key.h"
 
 namespace switchyard {
 
 namespace {
 
-// What the rules decided for one packet.
-enum class Outcome : uint8_t { kNone, kRule, kDefaultAllow, kDefaultDeny, kMalformed };
-
-struct Decision {
-  Outcome outcome;
-  const RuleEntry* rule;
-  bool operator==(const Decision& o) const { return outcome == o.outcome && rule == o.rule; }
-};
+using Outcome = RuleOutcome;
+using Decision = RuleDecision;
 
 // Classifies packets `pkts` (indexes into keys) of one scope; the matched
-// ones get their rule, the others are left as they are.
+// ones get their rule, the others are left as they are. A scope that could
+// not be compiled decides all of them: rule_unavailable.
 void ClassifyScope(const RuleTable& table, const RuleKey* keys, const KeyFamily* family,
                    const uint16_t* pkts, uint16_t n, Decision* out) {
+  if (unlikely(table.acl == nullptr)) {
+    for (uint16_t i = 0; i < n; ++i) out[pkts[i]] = Decision{Outcome::kUnavailable, nullptr};
+    return;
+  }
   const uint8_t* data[2][kBurstSize];
   uint16_t index[2][kBurstSize];
   uint16_t count[2] = {0, 0};
@@ -41,6 +41,11 @@ void ClassifyScope(const RuleTable& table, const RuleKey* keys, const KeyFamily*
     for (uint16_t i = 0; i < count[f]; ++i)
       if (results[i] != 0) out[index[f][i]] = Decision{Outcome::kRule, &table.entries[results[i] - 1]};
   }
+}
+
+// Allows and does nothing else (the default allow included).
+bool PlainAllow(const Decision& d) {
+  return d.outcome == Outcome::kDefaultAllow || (d.outcome == Outcome::kRule && d.rule->plain_allow);
 }
 
 std::string RuleText(const Snapshot& s, const RuleEntry& e) {
@@ -71,42 +76,85 @@ void RuleStageRun(WorkerContext& w, const Snapshot& s, Burst& b) {
   uint16_t subject[kBurstSize];  // packets to classify
   uint16_t n = 0;
   bool any = false;
-  // Pass 1: every key. Pass 2: a packet whose key (and tenant) equals the
-  // last classified one's takes its decision, so a burst of one flow is
-  // classified once (comparing in a second pass, not right after the
-  // narrow stores that wrote the key, spares a store-forwarding stall).
+  // Pass 1: a packet whose key bytes equal the previous packet's of its run
+  // takes that one's decision without a key; the others get their key.
+  // Pass 2: a keyed packet whose key (tenant included) equals the last
+  // classified one's takes its decision (comparing in a second pass, not
+  // right after the narrow stores that wrote the key, spares a
+  // store-forwarding stall). So a burst of one flow is classified once.
   // A burst none of whose runs is subject to rules costs one test per run.
   for (uint16_t r = 0; r < b.runs && !any; ++r) any = !b.Decided(r) && rs.Uses(b.tenant[r]);
   if (!any) return;
-  bool keyed[kBurstSize];
+  uint8_t same_as[kBurstSize];  // 0xff: decided by itself
   uint16_t tenant_of[kBurstSize];  // of the keyed packets
+  uint16_t keyed[kBurstSize];      // the packets with a key
+  uint16_t nkeyed = 0;
+  // A uniform run's packets all take its first packet's decision (the
+  // others' entries in dec[] are not filled until a split needs them).
+  bool uniform[kBurstSize];
   for (uint16_t r = 0; r < b.runs; ++r) {
     const uint16_t begin = b.run_start[r], end = b.run_start[r + 1];
-    const bool mine = !b.Decided(r) && rs.Uses(b.tenant[r]);
+    uniform[r] = true;
+    same_as[begin] = 0xff;
+    if (b.Decided(r) || !rs.Uses(b.tenant[r])) {
+      dec[begin] = Decision{Outcome::kNone, nullptr};
+      continue;
+    }
     const uint32_t l3 = kEthHeaderLen + (b.tagged[r] ? kVlanTagLen : 0);
+    const KeyBytes* bytes = nullptr;  // for comparing with packet `root`
+    uint16_t root = begin;
     for (uint16_t p = begin; p < end; ++p) {
-      dec[p] = Decision{Outcome::kNone, nullptr};
-      keyed[p] = false;
-      if (!mine) continue;
-      if (unlikely(!ExtractKey(b.pkts[p], b.in_port, b.vid[r], b.ethertype[r], l3, &keys[p], &family[p])))
+      if (bytes != nullptr && SameKeyBytes(*bytes, b.pkts[root], b.pkts[p])) {
+        same_as[p] = static_cast<uint8_t>(root);
+        continue;
+      }
+      same_as[p] = 0xff;
+      uniform[r] = uniform[r] && p == begin;
+      if (unlikely(!ExtractKey(b.pkts[p], b.in_port, b.vid[r], b.ethertype[r], l3, &keys[p], &family[p]))) {
         dec[p] = Decision{Outcome::kMalformed, nullptr};
-      else
-        keyed[p] = true;
+        bytes = nullptr;
+        continue;
+      }
+      dec[p] = Decision{Outcome::kNone, nullptr};
+      keys[p].tenant = b.tenant[r];
       tenant_of[p] = b.tenant[r];
+      keyed[nkeyed++] = p;
+      root = p;
+      bytes = KeyBytesFor(b.pkts[p], b.ethertype[r], b.tagged[r]);
     }
   }
-  uint8_t same_as[kBurstSize];
   int last = -1;
-  for (uint16_t p = 0; p < b.count; ++p) {
-    same_as[p] = 0xff;
-    if (!keyed[p]) continue;
-    if (last >= 0 && tenant_of[last] == tenant_of[p] && family[p] == family[last] &&
-        std::memcmp(&keys[p], &keys[last], sizeof(RuleKey)) == 0) {
+  for (uint16_t i = 0; i < nkeyed; ++i) {
+    const uint16_t p = keyed[i];
+    // The key holds the tenant, and the family follows from its EtherType.
+    if (last >= 0 && std::memcmp(&keys[p], &keys[last], sizeof(RuleKey)) == 0) {
       same_as[p] = static_cast<uint8_t>(last);
       continue;
     }
     subject[n++] = p;
     last = p;
+  }
+  // The flow cache answers for the keys it holds; the others are
+  // classified and cached (a traced packet is always classified).
+  RuleFlowCache* cache = kTrace || rs.generation == 0 ? nullptr : w.rule_flows;
+  uint64_t hash[kBurstSize];
+  uint16_t missed[kBurstSize];
+  uint16_t nmissed = 0;
+  if (cache != nullptr && n != 0) {
+    for (uint16_t i = 0; i < n; ++i) {  // the entries' loads overlap
+      const uint16_t p = subject[i];
+      hash[p] = RuleFlowCache::Hash(keys[p]);
+      cache->Prefetch(hash[p]);
+    }
+    for (uint16_t i = 0; i < n; ++i) {
+      const uint16_t p = subject[i];
+      if (const Decision* hit = cache->Find(hash[p], keys[p], rs.generation)) dec[p] = *hit;
+      else missed[nmissed++] = p;
+    }
+    cache->hits += n - nmissed;
+    cache->misses += nmissed;
+    std::copy(missed, missed + nmissed, subject);
+    n = nmissed;
   }
   // Global rules first, then each tenant's for what they left.
   if (rs.global != nullptr && n != 0) ClassifyScope(*rs.global, keys, family, subject, n, dec);
@@ -130,22 +178,45 @@ void RuleStageRun(WorkerContext& w, const Snapshot& s, Burst& b) {
     std::copy(rest, rest + nrest, left);
     nleft = nrest;
   }
-  for (uint16_t p = 0; p < b.count; ++p)
-    if (same_as[p] != 0xff) dec[p] = dec[same_as[p]];
+  if (cache != nullptr)
+    for (uint16_t i = 0; i < nmissed; ++i) cache->Put(hash[missed[i]], keys[missed[i]], rs.generation, dec[missed[i]]);
+  // Each packet's decision from the one it shares (same_as[p] < p: final).
+  for (uint16_t r = 0; r < b.runs; ++r) {
+    const uint16_t begin = b.run_start[r], end = uniform[r] ? begin + 1 : b.run_start[r + 1];
+    for (uint16_t p = begin; p < end; ++p)
+      if (same_as[p] != 0xff) dec[p] = dec[same_as[p]];
+  }
   // A run stays whole when its packets took one decision (and no meter
-  // needs them one by one); otherwise every packet becomes its run.
+  // needs them one by one), or when each packet's is to allow with no other
+  // action (counted per packet); otherwise every packet becomes its run.
   bool split = false, edits = false;
+  bool allow_mixed[kBurstSize];
   for (uint16_t r = 0; r < b.runs && !split; ++r) {
     const uint16_t begin = b.run_start[r], end = b.run_start[r + 1];
     const Decision d = dec[begin];
+    allow_mixed[r] = false;
     if (d.outcome == Outcome::kNone) continue;
-    for (uint16_t p = begin + 1; p < end; ++p) split = split || !(dec[p] == d);
+    bool same = true, plain = PlainAllow(d);
+    if (!uniform[r]) {
+      for (uint16_t p = begin + 1; p < end; ++p) {
+        same = same && dec[p] == d;
+        plain = plain && PlainAllow(dec[p]);
+      }
+    }
+    allow_mixed[r] = !same && plain;
+    split = !same && !plain;
     if (d.rule != nullptr && d.rule->meter != kNoLimit && end - begin > 1) split = true;
   }
-  if (split) b.SplitRuns();
-  for (uint16_t p = 0; p < b.count; ++p)
-    edits = edits || (dec[p].rule != nullptr &&
-                      (dec[p].rule->mirror != kNoMirror || dec[p].rule->set_vlan != kKeepVlan));
+  if (split) {
+    for (uint16_t r = 0; r < b.runs; ++r)
+      if (uniform[r]) std::fill(dec + b.run_start[r] + 1, dec + b.run_start[r + 1], dec[b.run_start[r]]);
+    b.SplitRuns();
+  }
+  // Whole runs took one decision, or several plain allows: one test each.
+  for (uint16_t r = 0; r < b.runs; ++r) {
+    const Decision& d = dec[b.run_start[r]];
+    edits = edits || (d.rule != nullptr && (d.rule->mirror != kNoMirror || d.rule->set_vlan != kKeepVlan));
+  }
   if (edits) {
     b.rule_edits = true;
     for (uint16_t r = 0; r < b.runs; ++r) {
@@ -157,11 +228,25 @@ void RuleStageRun(WorkerContext& w, const Snapshot& s, Burst& b) {
   for (uint16_t r = 0; r < b.runs; ++r) {
     const Decision d = dec[b.run_start[r]];
     const uint16_t tenant = b.tenant[r];
+    if (!split && allow_mixed[r]) {
+      for (uint16_t p = b.run_start[r]; p < b.run_start[r + 1]; ++p) {
+        if (dec[p].rule == nullptr) continue;  // the default allow
+        RuleCounters& rc = c.rules[dec[p].rule->slot];
+        ++rc.packets;
+        rc.bytes += rte_pktmbuf_pkt_len(b.pkts[p]);
+      }
+      continue;
+    }
     switch (d.outcome) {
       case Outcome::kNone: continue;
       case Outcome::kMalformed:
         if constexpr (kTrace) b.trace->Add(r, "rules", "drop: l3_malformed (an IP header the rules cannot read)");
         b.Drop(r, DropReason::L3_MALFORMED);
+        continue;
+      case Outcome::kUnavailable:
+        if constexpr (kTrace)
+          b.trace->Add(r, "rules", "drop: rule_unavailable (the rules of this scope could not be compiled)");
+        b.Drop(r, DropReason::RULE_UNAVAILABLE);
         continue;
       case Outcome::kDefaultDeny:
         if constexpr (kTrace) b.trace->Add(r, "rules", "no rule matched: default policy deny: drop");
