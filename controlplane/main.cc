@@ -26,6 +26,7 @@
 #include "underlay/netlink_underlay.h"
 #include "store/sqlite_store.h"
 #include "model/checks.h"
+#include "metrics/metrics.h"
 #include "switchyard/rpc_limits.h"
 #include "switchyard/unix_listener.h"
 
@@ -54,6 +55,7 @@ int main(int argc, char** argv) {
   std::string socket_mode = "0660";
   std::vector<std::string> vhost_dirs;
   std::string pcap_dir = "/var/lib/switchyard/pcap";
+  std::string metrics;  // empty: off
 
   CLI::App app{"switchyard-controld: Switchyard control-plane daemon"};
   app.add_option("--socket", socket_path, "unix socket to serve switchyard.v1.Control on")->capture_default_str();
@@ -81,12 +83,25 @@ int main(int argc, char** argv) {
   app.add_option("--pcap-dir", pcap_dir,
                  "directory pcap ports' rx_pcap/tx_pcap files must be under")
       ->capture_default_str();
+  app.add_option("--metrics", metrics,
+                 "serve Prometheus metrics over HTTP on [ADDR:]PORT (loopback when ADDR is left "
+                 "out; off by default), at /metrics");
   app.add_option("--log-level", log_level, "trace, debug, info, warn, error, critical")
       ->capture_default_str()
       ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "critical", "off"}));
   app.set_version_flag("--version", SWITCHYARD_VERSION);
   CLI11_PARSE(app, argc, argv);
   spdlog::set_level(spdlog::level::from_str(log_level));
+  std::string metrics_listen;
+  if (!metrics.empty()) {
+    std::string error;
+    auto listen = sc::ParseMetricsAddress(metrics, &error);
+    if (!listen) {
+      spdlog::critical("{}", error);
+      return 1;
+    }
+    metrics_listen = *listen;
+  }
 
   // Block the stop signals before any thread exists so every thread inherits
   // the mask and main alone receives them through sigwait.
@@ -161,12 +176,25 @@ int main(int argc, char** argv) {
   // it may use yardctl.
   listener->Serve(server.get(), switchyard::AdmitAnyone());
   controller.Start();
+  std::unique_ptr<sc::MetricsServer> metrics_server;
+  if (!metrics_listen.empty()) {
+    try {
+      metrics_server = std::make_unique<sc::MetricsServer>(metrics_listen, controller);
+    } catch (const std::exception& e) {
+      spdlog::critical("--metrics {}: cannot listen: {}", metrics, e.what());
+      listener->Stop();
+      server->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(2));
+      controller.Stop();
+      return 1;
+    }
+  }
   spdlog::info("switchyard-controld {} serving on unix:{}, dataplane at {}", SWITCHYARD_VERSION, socket_path,
                dataplane_path);
 
   int sig = 0;
   sigwait(&stop_signals, &sig);
   spdlog::info("{}: shutting down", strsignal(sig));
+  metrics_server.reset();
   listener->Stop();
   server->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(2));
   controller.Stop();

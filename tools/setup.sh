@@ -11,6 +11,7 @@ PACKAGES=(
   libspdlog-dev libfmt-dev libnl-3-dev libnl-route-3-dev
   libgtest-dev libgmock-dev libbenchmark-dev libpcap-dev
   libcli11-dev libsqlite3-dev libyaml-cpp-dev
+  prometheus-cpp-dev curl  # controld --metrics; tests/e2e/metrics.sh scrapes it
   iproute2 iputils-ping tcpdump procps
   iperf3 tshark ethtool  # tests/e2e/vxlan_*.sh: TCP through the overlay, the wire decoded
   clang  # builds the tc eBPF VLAN emulation on kernels without 802.1Q (tests/e2e)

@@ -463,13 +463,13 @@ Status Controller::GetPort(const std::string& name, pb::PortView& out) const {
   return {};
 }
 
-std::vector<pb::PortView> Controller::ListPorts() const {
+std::vector<pb::PortView> Controller::ListPorts() const { return JoinPorts(DesiredPorts()); }
+
+std::vector<pb::Port> Controller::DesiredPorts() const {
   std::vector<pb::Port> ports;
-  {
-    std::lock_guard lock(mu_);
-    for (const auto& [name, p] : desired_.ports) ports.push_back(p);
-  }
-  return JoinPorts(ports);
+  std::lock_guard lock(mu_);
+  for (const auto& [name, p] : desired_.ports) ports.push_back(p);
+  return ports;
 }
 
 Status Controller::ListMacs(const pb::ListMacsRequest& req, pb::ListMacsReply& out) const {

@@ -59,6 +59,7 @@ class Controller {
   Status DeletePort(const std::string& name, uint64_t& generation);
   Status GetPort(const std::string& name, pb::PortView& out) const;
   std::vector<pb::PortView> ListPorts() const;
+  std::vector<pb::Port> DesiredPorts() const;  // without asking the dataplane
 
   // Creates or changes in place.
   Status SetLimit(pb::Limit limit, pb::Limit& out);
