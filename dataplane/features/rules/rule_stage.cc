@@ -86,7 +86,6 @@ void RuleStageRun(WorkerContext& w, const Snapshot& s, Burst& b) {
   for (uint16_t r = 0; r < b.runs && !any; ++r) any = !b.Decided(r) && rs.Uses(b.tenant[r]);
   if (!any) return;
   uint8_t same_as[kBurstSize];  // 0xff: decided by itself
-  uint16_t tenant_of[kBurstSize];  // of the keyed packets
   uint16_t keyed[kBurstSize];      // the packets with a key
   uint16_t nkeyed = 0;
   // A uniform run's packets all take its first packet's decision (the
@@ -117,7 +116,6 @@ void RuleStageRun(WorkerContext& w, const Snapshot& s, Burst& b) {
       }
       dec[p] = Decision{Outcome::kNone, nullptr};
       keys[p].tenant = b.tenant[r];
-      tenant_of[p] = b.tenant[r];
       keyed[nkeyed++] = p;
       root = p;
       bytes = KeyBytesFor(b.pkts[p], b.ethertype[r], b.tagged[r]);
@@ -164,11 +162,11 @@ void RuleStageRun(WorkerContext& w, const Snapshot& s, Burst& b) {
     if (dec[subject[i]].outcome == Outcome::kNone) left[nleft++] = subject[i];
   while (nleft != 0) {
     // The packets of one tenant (nearly always all of them).
-    const uint16_t tenant = tenant_of[left[0]];
+    const uint16_t tenant = keys[left[0]].tenant;
     uint16_t mine[kBurstSize], rest[kBurstSize];
     uint16_t nmine = 0, nrest = 0;
     for (uint16_t i = 0; i < nleft; ++i) {
-      if (tenant_of[left[i]] == tenant) mine[nmine++] = left[i];
+      if (keys[left[i]].tenant == tenant) mine[nmine++] = left[i];
       else rest[nrest++] = left[i];
     }
     if (const RuleTable* t = rs.Tenant(tenant)) ClassifyScope(*t, keys, family, mine, nmine, dec);

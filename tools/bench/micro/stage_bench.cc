@@ -390,17 +390,24 @@ BENCHMARK(BM_Vxlan)
 //   port-out    p1's out limit         all       p0 in + red + p1 out
 //   storm       p0's three storm limits (known unicast: none applies)
 
+// Red with access ports p0 and p1, blue with p2 (the limit and rule
+// benchmarks' topology).
+void RedBlue(TenantMap* tenants, PortMap* ports) {
+  *tenants = {{"red", testing::MakeTenant("red", 1, 0, 1u << 20)},
+              {"blue", testing::MakeTenant("blue", 2, 0, 1u << 20)}};
+  testing::AddPort(*ports, testing::AccessPort("p0", 0, "red"));
+  testing::AddPort(*ports, testing::AccessPort("p1", 1, "red"));
+  testing::AddPort(*ports, testing::AccessPort("p2", 2, "blue"));
+}
+
 enum class LimitCase { kNone, kElsewhere, kOtherTenant, kPortIn, kTenant, kPortOut, kAll, kStorm };
 
 void BM_Limits(benchmark::State& state) {
   const auto c = static_cast<LimitCase>(state.range(0));
   testing::WorkerHarness h(Pool());
-  TenantMap tenants{{"red", testing::MakeTenant("red", 1, 0, 1u << 20)},
-                    {"blue", testing::MakeTenant("blue", 2, 0, 1u << 20)}};
+  TenantMap tenants;
   PortMap ports;
-  testing::AddPort(ports, testing::AccessPort("p0", 0, "red"));
-  testing::AddPort(ports, testing::AccessPort("p1", 1, "red"));
-  testing::AddPort(ports, testing::AccessPort("p2", 2, "blue"));
+  RedBlue(&tenants, &ports);
   LimitStates states;
   LimitInputs in;
   in.tsc_hz = rte_get_tsc_hz();
@@ -508,12 +515,9 @@ void BM_Rules(benchmark::State& state) {
   const bool elsewhere = state.range(1) != 0;
   const auto flows = static_cast<uint32_t>(state.range(2));
   testing::WorkerHarness h(Pool());
-  TenantMap tenants{{"red", testing::MakeTenant("red", 1, 0, 1u << 20)},
-                    {"blue", testing::MakeTenant("blue", 2, 0, 1u << 20)}};
+  TenantMap tenants;
   PortMap ports;
-  testing::AddPort(ports, testing::AccessPort("p0", 0, "red"));
-  testing::AddPort(ports, testing::AccessPort("p1", 1, "red"));
-  testing::AddPort(ports, testing::AccessPort("p2", 2, "blue"));
+  RedBlue(&tenants, &ports);
   std::map<std::string, v1::Rule> rules;
   std::map<std::string, uint32_t> slots;
   for (auto& r : BenchRules(n, elsewhere ? "blue" : "red")) {
