@@ -1,6 +1,6 @@
 // switchyard-controld: the control-plane daemon. Serves switchyard.v1.Control
-// on a unix socket, persists desired state in SQLite and keeps the dataplane
-// programmed to it.
+// on a unix socket, persists desired state in SQLite or a fleet's etcd
+// (docs/fleet.md) and keeps the dataplane programmed to it.
 //
 // Threads: main (setup, then waits for SIGINT/SIGTERM), gRPC's server pool
 // (Control handlers), the reconciler thread, and short-lived netns threads.
@@ -25,6 +25,9 @@
 #include "kernel/netlink_kernel.h"
 #include "underlay/netlink_underlay.h"
 #include "store/sqlite_store.h"
+#include "fleet/etcd_client.h"
+#include "fleet/etcd_store.h"
+#include "fleet/fleet.h"
 #include "model/checks.h"
 #include "metrics/metrics.h"
 #include "switchyard/rpc_limits.h"
@@ -56,6 +59,9 @@ int main(int argc, char** argv) {
   std::vector<std::string> vhost_dirs;
   std::string pcap_dir = "/var/lib/switchyard/pcap";
   std::string metrics;  // empty: off
+  std::string store_url;  // empty: SQLite at --db
+  std::string host_name;
+  uint32_t lease_ttl_s = 10;
 
   CLI::App app{"switchyard-controld: Switchyard control-plane daemon"};
   app.add_option("--socket", socket_path, "unix socket to serve switchyard.v1.Control on")->capture_default_str();
@@ -86,6 +92,16 @@ int main(int argc, char** argv) {
   app.add_option("--metrics", metrics,
                  "serve Prometheus metrics over HTTP on [ADDR:]PORT (loopback when ADDR is left "
                  "out; off by default), at /metrics");
+  app.add_option("--store", store_url,
+                 "where the desired state lives: etcd://HOST:PORT[,HOST:PORT...] for a fleet "
+                 "(docs/fleet.md); by default the SQLite database --db");
+  app.add_option("--host", host_name,
+                 "this host's name in the fleet, 1..63 of [A-Za-z0-9_.-] (with --store etcd://; "
+                 "default: the system's host name)");
+  app.add_option("--lease-ttl", lease_ttl_s,
+                 "seconds this host's fleet membership outlives its controld (with --store etcd://)")
+      ->capture_default_str()
+      ->check(CLI::Range(2u, 300u));
   app.add_option("--log-level", log_level, "trace, debug, info, warn, error, critical")
       ->capture_default_str()
       ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "critical", "off"}));
@@ -117,12 +133,36 @@ int main(int argc, char** argv) {
   sigaddset(&stop_signals, SIGTERM);
   pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
 
-  if (!MakeParentDir(db_path)) return 1;
-
-  std::unique_ptr<sc::SqliteStore> store;
-  if (auto st = sc::SqliteStore::Open(db_path, store); !st.ok()) {
-    spdlog::critical("{}", st.message());
-    return 1;
+  std::unique_ptr<sc::Store> store;
+  std::unique_ptr<sc::EtcdClient> etcd;
+  sc::EtcdStore* etcd_store = nullptr;
+  if (store_url.empty()) {
+    if (!MakeParentDir(db_path)) return 1;
+    std::unique_ptr<sc::SqliteStore> sqlite;
+    if (auto st = sc::SqliteStore::Open(db_path, sqlite); !st.ok()) {
+      spdlog::critical("{}", st.message());
+      return 1;
+    }
+    store = std::move(sqlite);
+  } else {
+    std::vector<std::string> endpoints;
+    if (auto st = sc::ParseEtcdUrl(store_url, endpoints); !st.ok()) {
+      spdlog::critical("--store: {}", st.message());
+      return 1;
+    }
+    if (host_name.empty()) {
+      char buf[256] = {};
+      gethostname(buf, sizeof(buf) - 1);
+      host_name = buf;
+    }
+    if (auto st = sc::CheckHostName(host_name); !st.ok()) {
+      spdlog::critical("--host: {}", st.message());
+      return 1;
+    }
+    etcd = std::make_unique<sc::EtcdClient>(endpoints, std::chrono::milliseconds(3000));
+    auto s = std::make_unique<sc::EtcdStore>(*etcd, sc::FleetKeys(host_name));
+    etcd_store = s.get();
+    store = std::move(s);
   }
   sc::NetlinkKernel kernel;
   if (vhost_dirs.empty()) vhost_dirs.push_back("/run/switchyard/vhost");
@@ -146,8 +186,19 @@ int main(int argc, char** argv) {
                              .paths = paths},
                             &underlay);
   if (auto st = controller.Init(); !st.ok()) {
-    spdlog::critical("loading {}: {}", db_path, st.message());
+    spdlog::critical("loading {}: {}", store->Location(), st.message());
     return 1;
+  }
+  std::unique_ptr<sc::Fleet> fleet;
+  if (etcd_store != nullptr) {
+    fleet = std::make_unique<sc::Fleet>(*etcd, *etcd_store, controller,
+                                        sc::Fleet::Options{.lease_ttl = std::chrono::seconds(lease_ttl_s)});
+    if (auto st = fleet->Init(); !st.ok()) {
+      spdlog::critical("fleet: {}", st.message());
+      return 1;
+    }
+    spdlog::info("fleet: host {} follows {} from revision {}", host_name, etcd->location(),
+                 etcd_store->loaded_revision());
   }
 
   std::string error;
@@ -176,6 +227,7 @@ int main(int argc, char** argv) {
   // it may use yardctl.
   listener->Serve(server.get(), switchyard::AdmitAnyone());
   controller.Start();
+  if (fleet) fleet->Start();
   std::unique_ptr<sc::MetricsServer> metrics_server;
   if (!metrics_listen.empty()) {
     try {
@@ -197,6 +249,7 @@ int main(int argc, char** argv) {
   metrics_server.reset();
   listener->Stop();
   server->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(2));
+  if (fleet) fleet->Stop();
   controller.Stop();
   return 0;
 }

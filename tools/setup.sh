@@ -13,6 +13,7 @@ PACKAGES=(
   libcli11-dev libsqlite3-dev libyaml-cpp-dev
   prometheus-cpp-dev curl  # controld --metrics; tests/e2e/metrics.sh scrapes it
   iproute2 iputils-ping tcpdump procps
+  etcd-server golang-etcd-server-dev  # controld --store etcd: the API's .proto files; tests run etcd
   iperf3 tshark ethtool  # tests/e2e/vxlan_*.sh: TCP through the overlay, the wire decoded
   clang  # builds the tc eBPF VLAN emulation on kernels without 802.1Q (tests/e2e)
   python3-matplotlib

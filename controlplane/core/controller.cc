@@ -78,10 +78,32 @@ DesiredState Controller::Desired() const {
   return desired_;
 }
 
+void Controller::Inspect(const std::function<void(const DesiredState&)>& fn) const {
+  std::lock_guard lock(mu_);
+  fn(desired_);
+}
+
+void Controller::SetFleetHooks(FleetHooks hooks) {
+  std::lock_guard lock(mu_);
+  fleet_ = std::move(hooks);
+}
+
+void Controller::ApplyExternal(const ExternalChanges& fn, uint64_t generation) {
+  std::lock_guard lock(mu_);
+  std::vector<pb::Change> changes = fn(desired_, generation);
+  if (changes.empty()) return;  // the generation moves with what the dataplane gets
+  desired_.generation = std::max(desired_.generation, generation);
+  for (const auto& c : changes) ApplyChange(desired_, c);
+  auto push = reconciler_.Push(desired_, changes);
+  if (resolver_) resolver_->Poke();
+  spdlog::info("store: {} change(s) from the fleet at generation {}{}", changes.size(), desired_.generation,
+               push.delivered ? "" : " (the dataplane gets them at the next sync)");
+}
+
 Status Controller::CommitLocked(std::vector<pb::Change> changes, Reconciler::PushResult& push) {
-  const uint64_t generation = desired_.generation + 1;
+  uint64_t generation = desired_.generation + 1;
   for (auto& c : changes) StampChange(c, generation);
-  if (auto st = store_.Commit(generation, changes); !st.ok()) {
+  if (auto st = store_.Commit(changes, generation); !st.ok()) {
     spdlog::error("commit of generation {} failed: {}", generation, st.message());
     return st;
   }
@@ -89,6 +111,7 @@ Status Controller::CommitLocked(std::vector<pb::Change> changes, Reconciler::Pus
   desired_.generation = generation;
   push = reconciler_.Push(desired_, changes);
   if (resolver_) resolver_->Poke();  // a port or remote VTEP may have changed
+  if (fleet_.changed) fleet_.changed();
   if (!push.delivered) spdlog::info("generation {} stored; the dataplane gets it at the next sync", generation);
   return {};
 }
@@ -378,6 +401,10 @@ Status Controller::DeleteVtep(const std::string& tenant, const std::string& remo
   std::lock_guard lock(mu_);
   std::string name;
   if (auto st = FindVtep(desired_, tenant, remote, name); !st.ok()) return st;
+  if (fleet_.derived && fleet_.derived(name))
+    return FailedPrecondition("vtep {}: computed from the fleet's membership (a host with a port in tenant '{}'); "
+                              "it goes when that host leaves the tenant",
+                              name, tenant);
   std::vector<pb::Change> changes(1);
   changes[0].set_delete_vtep(name);
   Reconciler::PushResult push;
@@ -511,6 +538,8 @@ void Controller::GetStatus(pb::Status& out) const {
   }
   out.set_version(SWITCHYARD_VERSION);
   out.set_db(store_.Location());
+  store_.Describe(*out.mutable_store());
+  if (fleet_.describe) fleet_.describe(*out.mutable_store());
   out.set_uptime_ms(MillisSince(started_));
 
   auto snap = reconciler_.GetSnapshot();
@@ -530,7 +559,14 @@ void Controller::GetStatus(pb::Status& out) const {
   if (!snap.connected || !FetchState(state)) return;
   dp.set_instance_id(state.instance_id());
   dp.set_generation(state.generation());
-  dp.set_in_sync(!snap.out_of_sync && state.generation() == out.generation());
+  // An older generation with the same objects is in sync too (a fleet
+  // host's controld restarted at a newer etcd revision).
+  bool same = state.generation() == out.generation();
+  if (!same && state.generation() < out.generation()) {
+    std::lock_guard lock(mu_);
+    same = SameConfig(desired_, state);
+  }
+  dp.set_in_sync(!snap.out_of_sync && same);
   dp.set_workers(state.workers());
   dp.set_uptime_ms(state.uptime_ms());
   dp.set_version(state.version());

@@ -9,6 +9,7 @@
 // takes while it syncs, so the dataplane sees one ordered stream of writes.
 
 #include <chrono>
+#include <functional>
 #include <cstdint>
 #include <memory>
 #include <mutex>
@@ -91,6 +92,23 @@ class Controller {
   Status Trace(const pb::TraceRequest& req, pb::TraceReply& out) const;
 
   DesiredState Desired() const;  // a copy, for tests and status
+  // Calls `fn` with the desired state, under the mutation mutex.
+  void Inspect(const std::function<void(const DesiredState&)>& fn) const;
+
+  // The fleet (fleet/fleet.h) plugs in here; set before Start.
+  struct FleetHooks {
+    std::function<void()> changed;                         // after every commit, mutation mutex held
+    std::function<bool(const std::string& vtep)> derived;  // a VTEP the fleet computed
+    std::function<void(pb::StoreStatus&)> describe;        // the fleet's part of the status
+  };
+  void SetFleetHooks(FleetHooks hooks);
+  // Changes that come from the store itself (the fleet's watch) or are
+  // derived from it: `fn` computes them from the desired state under the
+  // mutation mutex, and may set the generation they are at (in: the one
+  // passed here); they are applied and pushed, not stored. The generation
+  // moves to theirs when they change something and theirs is newer.
+  using ExternalChanges = std::function<std::vector<pb::Change>(const DesiredState&, uint64_t& generation)>;
+  void ApplyExternal(const ExternalChanges& fn, uint64_t generation);
   Reconciler& reconciler() { return reconciler_; }
 
  private:
@@ -113,6 +131,7 @@ class Controller {
   DesiredState desired_;
   Reconciler reconciler_;  // its thread uses the members above
   std::unique_ptr<UnderlayResolver> resolver_;  // null without an UnderlayKernel
+  FleetHooks fleet_;
 };
 
 }  // namespace switchyard::controlplane

@@ -193,15 +193,20 @@ void Reconciler::OnHello(const pb::Hello& hello) {
       // hiccup, nothing to send.
       skip = !needs_sync_ && hello.instance_id() == synced_instance_ && hello.generation() == desired.generation;
     }
-    if (!skip && hello.generation() == desired.generation) {
+    if (!skip && hello.generation() != 0) {
       // A controld restart forgets the instance id; the dataplane's own
-      // config tells whether it already has the desired state.
+      // config tells whether it already has the desired state. Its
+      // generation may be older (a fleet's etcd revision moves with other
+      // hosts' writes): the same objects, stamps included, are the same
+      // state, and the next delta is based on the dataplane's generation.
       grpc::ClientContext ctx;
       SetDeadline(ctx, options_.rpc_timeout);
       pb::DataplaneState state;
-      if (stub->GetState(&ctx, pb::GetStateRequest(), &state).ok() && state.generation() == desired.generation &&
+      if (stub->GetState(&ctx, pb::GetStateRequest(), &state).ok() && state.generation() <= desired.generation &&
           SameConfig(desired, state)) {
         skip = true;
+        std::lock_guard lock(mu_);
+        dp_generation_ = state.generation();
       }
     }
     if (!skip) {

@@ -134,7 +134,7 @@ Status SqliteStore::ApplyOne(const pb::Change& change) {
   return InvalidArgument("store: empty change");
 }
 
-Status SqliteStore::Commit(uint64_t generation, const std::vector<pb::Change>& changes) {
+Status SqliteStore::Commit(std::vector<pb::Change>& changes, uint64_t& generation) {
   // IMMEDIATE takes the write lock up front so the transaction cannot fail
   // half-way for lack of it.
   if (auto st = Exec("BEGIN IMMEDIATE;"); !st.ok()) return st;

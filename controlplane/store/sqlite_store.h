@@ -25,7 +25,7 @@ class SqliteStore final : public Store {
   static Status Open(const std::string& path, std::unique_ptr<SqliteStore>& out);
 
   Status Load(DesiredState& out) override;
-  Status Commit(uint64_t generation, const std::vector<pb::Change>& changes) override;
+  Status Commit(std::vector<pb::Change>& changes, uint64_t& generation) override;
   std::string Location() const override { return path_; }
 
  private:

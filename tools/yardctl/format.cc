@@ -479,7 +479,18 @@ std::string FormatStatus(const v1::Status& st) {
   kv.Add("  version", OrDash(st.version()));
   kv.Add("  uptime", FormatDuration(st.uptime_ms()));
   kv.Add("  generation", Num(st.generation()));
-  kv.Add("  db", OrDash(st.db()));
+  const auto& store = st.store();
+  if (store.host().empty()) {
+    kv.Add("  db", OrDash(st.db()));
+  } else {
+    kv.Add("  store", fmt::format("{} ({})", OrDash(store.location()),
+                                  store.reachable() ? "reachable"
+                                                    : "UNREACHABLE: changes are refused; " + store.error()));
+    kv.Add("  host", store.host());
+    kv.Add("  revision", Num(store.revision()));
+    kv.Add("  lease", store.lease_id() ? fmt::format("{:x}", store.lease_id()) : "-");
+    kv.Add("  peers", Num(store.peers()));
+  }
   kv.Add("  tenants", Num(st.tenants()));
   kv.Add("  ports", Num(st.ports()));
   const auto& dp = st.dataplane();

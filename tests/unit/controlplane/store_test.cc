@@ -35,6 +35,14 @@ pb::Change UpsertPort(const std::string& name, uint64_t gen) {
   return c;
 }
 
+// Commits `changes` proposing `generation` (the SQLite store keeps it).
+Status CommitAt(Store& store, uint64_t generation, std::vector<pb::Change> changes) {
+  uint64_t committed = generation;
+  Status st = store.Commit(changes, committed);
+  EXPECT_TRUE(!st.ok() || committed == generation);
+  return st;
+}
+
 std::unique_ptr<SqliteStore> OpenOrDie(const std::string& path) {
   std::unique_ptr<SqliteStore> store;
   Status st = SqliteStore::Open(path, store);
@@ -57,12 +65,12 @@ TEST(SqliteStore, PersistsAcrossReopen) {
   pb::Change port = UpsertPort("tap0", 2);
   {
     auto store = OpenOrDie(dir.path("s.db"));
-    ASSERT_TRUE(store->Commit(1, {UpsertTenant("blue", 1, 1)}).ok());
-    ASSERT_TRUE(store->Commit(2, {port}).ok());
-    ASSERT_TRUE(store->Commit(3, {UpsertTenant("red", 2, 3)}).ok());
+    ASSERT_TRUE(CommitAt(*store, 1, {UpsertTenant("blue", 1, 1)}).ok());
+    ASSERT_TRUE(CommitAt(*store, 2, {port}).ok());
+    ASSERT_TRUE(CommitAt(*store, 3, {UpsertTenant("red", 2, 3)}).ok());
     pb::Change del;
     del.set_delete_tenant("red");
-    ASSERT_TRUE(store->Commit(4, {del}).ok());
+    ASSERT_TRUE(CommitAt(*store, 4, {del}).ok());
   }
   auto store = OpenOrDie(dir.path("s.db"));
   DesiredState state;
@@ -76,7 +84,7 @@ TEST(SqliteStore, PersistsAcrossReopen) {
 
 TEST(SqliteStore, GenerationOnlyCommitSurvives) {
   TempDir dir;
-  { ASSERT_TRUE(OpenOrDie(dir.path("s.db"))->Commit(41, {}).ok()); }
+  { ASSERT_TRUE(CommitAt(*OpenOrDie(dir.path("s.db")), 41, {}).ok()); }
   DesiredState state;
   ASSERT_TRUE(OpenOrDie(dir.path("s.db"))->Load(state).ok());
   EXPECT_EQ(state.generation, 41u);
@@ -85,10 +93,10 @@ TEST(SqliteStore, GenerationOnlyCommitSurvives) {
 TEST(SqliteStore, FailedCommitChangesNothing) {
   TempDir dir;
   auto store = OpenOrDie(dir.path("s.db"));
-  ASSERT_TRUE(store->Commit(1, {UpsertTenant("blue", 1, 1)}).ok());
+  ASSERT_TRUE(CommitAt(*store, 1, {UpsertTenant("blue", 1, 1)}).ok());
   // The second change is empty: the store refuses it after having written
   // the first one inside the transaction, which must be rolled back.
-  Status st = store->Commit(2, {UpsertTenant("red", 2, 2), pb::Change()});
+  Status st = CommitAt(*store, 2, {UpsertTenant("red", 2, 2), pb::Change()});
   EXPECT_FALSE(st.ok());
   DesiredState state;
   ASSERT_TRUE(store->Load(state).ok());
@@ -96,7 +104,7 @@ TEST(SqliteStore, FailedCommitChangesNothing) {
   EXPECT_EQ(state.tenants.size(), 1u);
   EXPECT_FALSE(state.tenants.count("red"));
   // And the store still works afterwards.
-  ASSERT_TRUE(store->Commit(2, {UpsertTenant("red", 2, 2)}).ok());
+  ASSERT_TRUE(CommitAt(*store, 2, {UpsertTenant("red", 2, 2)}).ok());
   ASSERT_TRUE(store->Load(state).ok());
   EXPECT_EQ(state.tenants.size(), 2u);
 }
@@ -104,7 +112,7 @@ TEST(SqliteStore, FailedCommitChangesNothing) {
 TEST(SqliteStore, UsesWalJournal) {
   TempDir dir;
   auto store = OpenOrDie(dir.path("s.db"));
-  ASSERT_TRUE(store->Commit(1, {UpsertTenant("blue", 1, 1)}).ok());
+  ASSERT_TRUE(CommitAt(*store, 1, {UpsertTenant("blue", 1, 1)}).ok());
   EXPECT_TRUE(std::filesystem::exists(dir.path("s.db-wal")));
 }
 
