@@ -238,7 +238,13 @@ Status EtcdStore::Commit(std::vector<pb::Change>& changes, uint64_t& generation)
   }
 
   etcdpb::TxnResponse reply;
-  if (auto st = client_.Txn(txn, reply); !st.ok()) return st;
+  if (auto st = client_.Txn(txn, reply); !st.ok()) {
+    if (st.message().find("too many operations") != std::string::npos)
+      return InvalidArgument("{} ({} objects in one change: {} compares, {} writes; etcd's --max-txn-ops, 128 by "
+                             "default, bounds each): split the change or raise that limit",
+                             st.message(), changes.size(), txn.compare_size(), txn.success_size());
+    return st;
+  }
   if (!reply.succeeded()) {
     for (size_t i = 0; i < deleted_tenants.size() && static_cast<int>(i) < reply.responses_size(); ++i) {
       std::vector<std::string> hosts;

@@ -193,7 +193,7 @@ void Reconciler::OnHello(const pb::Hello& hello) {
       // hiccup, nothing to send.
       skip = !needs_sync_ && hello.instance_id() == synced_instance_ && hello.generation() == desired.generation;
     }
-    if (!skip && hello.generation() != 0) {
+    if (!skip && hello.generation() <= desired.generation) {
       // A controld restart forgets the instance id; the dataplane's own
       // config tells whether it already has the desired state. Its
       // generation may be older (a fleet's etcd revision moves with other

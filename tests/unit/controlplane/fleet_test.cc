@@ -231,6 +231,18 @@ TEST_F(FleetTest, APortNamingATenantDeletedMeanwhileIsRefused) {
   EXPECT_EQ(st.code(), grpc::StatusCode::ABORTED) << st.message();
 }
 
+TEST_F(FleetTest, AChangeTooBigForOneTxnSaysSo) {
+  auto a = StoreOf("a");
+  std::vector<pb::Change> many;
+  for (uint32_t i = 1; i <= 200; ++i) many.push_back(Tenant("t" + std::to_string(i), i, 0));
+  Status st = Commit(*a, many);
+  EXPECT_EQ(st.code(), grpc::StatusCode::INVALID_ARGUMENT) << st.message();
+  EXPECT_NE(st.message().find("--max-txn-ops"), std::string::npos) << st.message();
+  DesiredState now;
+  ASSERT_TRUE(StoreOf("b")->Load(now).ok());
+  EXPECT_TRUE(now.tenants.empty());
+}
+
 TEST_F(FleetTest, AWatchEventIsNewsOnceAndNotForItsOwnWriter) {
   auto a = StoreOf("a"), b = StoreOf("b");
   uint64_t g = 0;
