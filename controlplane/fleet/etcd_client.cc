@@ -65,6 +65,11 @@ EtcdClient::EtcdClient(std::vector<std::string> endpoints, std::chrono::millisec
   args.SetLoadBalancingPolicyName("round_robin");
   args.SetInt(GRPC_ARG_INITIAL_RECONNECT_BACKOFF_MS, 200);
   args.SetInt(GRPC_ARG_MAX_RECONNECT_BACKOFF_MS, 2000);
+  // A half-open connection (a partition) is found by pings, not by waiting
+  // for the next event; etcd accepts pings every 5 s or slower.
+  args.SetInt(GRPC_ARG_KEEPALIVE_TIME_MS, 10000);
+  args.SetInt(GRPC_ARG_KEEPALIVE_TIMEOUT_MS, 5000);
+  args.SetInt(GRPC_ARG_KEEPALIVE_PERMIT_WITHOUT_CALLS, 1);
   channel_ = grpc::CreateCustomChannel(target, grpc::InsecureChannelCredentials(), args);
   kv_ = etcdpb::KV::NewStub(channel_);
   watch_ = etcdpb::Watch::NewStub(channel_);
@@ -98,7 +103,13 @@ std::string EtcdClient::last_error() const {
 Status EtcdClient::Check(const grpc::Status& st, const char* what) {
   Report(st);
   if (st.ok()) return {};
-  if (st.error_code() == grpc::StatusCode::UNAVAILABLE || st.error_code() == grpc::StatusCode::DEADLINE_EXCEEDED) {
+  if (st.error_code() == grpc::StatusCode::DEADLINE_EXCEEDED) {
+    return {grpc::StatusCode::UNAVAILABLE,
+            fmt::format("store {}: etcd did not answer in time ({}): the change may or may not have been made; "
+                        "the watch will show which",
+                        location_, what)};
+  }
+  if (st.error_code() == grpc::StatusCode::UNAVAILABLE) {
     return {grpc::StatusCode::UNAVAILABLE,
             fmt::format("store {}: etcd unreachable, nothing was changed (the dataplane keeps its state): {}: {}",
                         location_, what, st.error_message())};

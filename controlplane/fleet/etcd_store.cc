@@ -209,10 +209,13 @@ Status EtcdStore::Commit(std::vector<pb::Change>& changes, uint64_t& generation)
     }
   }
   // The tenants this host's objects name are still there.
-  for (const auto& t : named)
-    if (!in_txn.count(t))
-      AddCompare(txn, keys_.Tenants() + t, etcdpb::Compare::MOD, etcdpb::Compare::EQUAL,
+  for (const auto& t : named) {
+    if (in_txn.count(t)) continue;
+    if (ModRevision(keys_.Tenants() + t) == 0)
+      return FailedPrecondition("tenant '{}' was deleted in the fleet; nothing was changed", t);
+    AddCompare(txn, keys_.Tenants() + t, etcdpb::Compare::MOD, etcdpb::Compare::EQUAL,
                  ModRevision(keys_.Tenants() + t));
+  }
   // No tenant moved since this controld last saw the tenant set.
   if (tenants_changed) {
     AddCompare(txn, keys_.Tenants(), etcdpb::Compare::MOD, etcdpb::Compare::LESS, tenants_seen_ + 1)

@@ -212,6 +212,10 @@ void Fleet::OnResponse(const etcdpb::WatchResponse& resp) {
           for (const auto& e : resp.events()) {
             pb::Change c;
             if (!store_.ObserveEvent(e, c)) continue;
+            if (c.has_upsert_vtep()) {
+              std::lock_guard lock(mu_);
+              computed_.erase(c.upsert_vtep().name());  // the store's: an operator's own
+            }
             if (c.has_delete_tenant() && !PortsUsingTenant(desired, c.delete_tenant()).empty()) {
               spdlog::error("fleet: tenant {} deleted in etcd while ports of host {} use it; kept here",
                             c.delete_tenant(), keys_.host());
@@ -243,6 +247,9 @@ bool Fleet::WatchOnce() {
     if (stopping_) return true;
     watch_ctx_ = ctx;
   }
+  // A member that lost its leader (a minority partition) refuses the
+  // watch instead of holding it open without events.
+  ctx->AddMetadata("hasleader", "true");
   auto stream = client_.watch().Watch(ctx.get());
   const std::array<std::string, 3> prefixes = {keys_.Tenants(), keys_.Host(), keys_.Members()};
   bool ok = true;
@@ -327,6 +334,8 @@ Status Fleet::Reload() {
   {
     std::lock_guard lock(mu_);
     SetMembers(members, store_.loaded_revision());
+    poked_ = true;  // what this host uses may have changed: publish again
+    cv_.notify_all();
   }
   Recompute(static_cast<uint64_t>(store_.loaded_revision()));
   return {};
@@ -413,7 +422,7 @@ Status Fleet::Publish() {
     for (size_t j = i; j < std::min(ops.size(), i + kMaxTxnOps); ++j) *txn.add_success() = ops[j];
     etcdpb::TxnResponse reply;
     if (auto st = client_.Txn(txn, reply); !st.ok()) {
-      if (st.code() != grpc::StatusCode::UNAVAILABLE) {
+      if (st.code() == grpc::StatusCode::NOT_FOUND) {
         // The lease is gone (it expired while etcd could not be reached):
         // a new one, and every key again.
         std::lock_guard lock(mu_);
@@ -451,23 +460,26 @@ void Fleet::LeaseLoop() {
       }
       if (st.ok()) next_keepalive = std::chrono::steady_clock::now() + keepalive;
     }
-    bool poked = false;
-    {
-      std::lock_guard lock(mu_);
-      poked = poked_;
-      poked_ = false;
-    }
-    if (st.ok() && poked) {
-      Recompute(0);
-      st = Publish();
-      if (!st.ok()) {
+    if (st.ok()) {
+      bool poked = false;
+      {
         std::lock_guard lock(mu_);
-        poked_ = true;
+        poked = poked_;
+        poked_ = false;
+      }
+      if (poked) {
+        Recompute(0);
+        st = Publish();
+        if (!st.ok()) {
+          std::lock_guard lock(mu_);
+          poked_ = true;  // still to publish, after `retry`
+        }
       }
     }
     if (!st.ok()) spdlog::debug("fleet: {}", st.message());
     std::unique_lock lock(mu_);
-    cv_.wait_for(lock, st.ok() ? keepalive : options_.retry, [this] { return stopping_ || poked_; });
+    if (st.ok()) cv_.wait_for(lock, keepalive, [this] { return stopping_ || poked_; });
+    else cv_.wait_for(lock, options_.retry, [this] { return stopping_; });
   }
 }
 

@@ -231,6 +231,28 @@ TEST_F(FleetTest, APortNamingATenantDeletedMeanwhileIsRefused) {
   EXPECT_EQ(st.code(), grpc::StatusCode::ABORTED) << st.message();
 }
 
+TEST_F(FleetTest, ATenantSeenDeletedButKeptHereTakesNoNewObjects) {
+  auto b = StoreOf("b");
+  ASSERT_TRUE(Commit(*b, {Tenant("red", 1, 5001)}).ok());
+  auto a = StoreOf("a");
+  pb::Change del;
+  del.set_delete_tenant("red");
+  uint64_t deleted_at = 0;
+  ASSERT_TRUE(Commit(*b, {del}, &deleted_at).ok());
+  // a's watch brings the delete; a keeps red while its ports use it.
+  mvccpb::Event e;
+  e.set_type(mvccpb::Event::DELETE);
+  e.mutable_kv()->set_key("/switchyard/tenants/red");
+  e.mutable_kv()->set_mod_revision(static_cast<int64_t>(deleted_at));
+  pb::Change c;
+  ASSERT_TRUE(a->ObserveEvent(e, c));
+  // A missing key compares as revision 0 in etcd: the store must refuse
+  // by itself, or the port would name a tenant that is gone.
+  Status st = Commit(*a, {AccessPort("vm1", "red")});
+  EXPECT_EQ(st.code(), grpc::StatusCode::FAILED_PRECONDITION) << st.message();
+  EXPECT_NE(st.message().find("deleted in the fleet"), std::string::npos) << st.message();
+}
+
 TEST_F(FleetTest, AChangeTooBigForOneTxnSaysSo) {
   auto a = StoreOf("a");
   std::vector<pb::Change> many;
