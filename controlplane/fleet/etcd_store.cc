@@ -122,8 +122,7 @@ bool FleetKeys::ParseMember(const std::string& key, std::string& tenant, std::st
 std::set<std::string> EtcdStore::TenantsOf(const pb::Change& change) {
   std::set<std::string> out;
   if (change.has_upsert_port()) {
-    if (!change.upsert_port().tenant().empty()) out.insert(change.upsert_port().tenant());
-    for (const auto& tv : change.upsert_port().trunk()) out.insert(tv.tenant());
+    out = TenantsOfPort(change.upsert_port());
   } else if (change.has_upsert_vtep()) {
     out.insert(change.upsert_vtep().tenant());
   } else if (change.has_upsert_limit() && !change.upsert_limit().tenant().empty()) {

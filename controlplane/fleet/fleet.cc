@@ -21,13 +21,11 @@ bool ValidIpv4(const std::string& ip) {
 // Tenants with a VNI that a port of this host uses.
 std::set<std::string> UsedVxlanTenants(const DesiredState& desired) {
   std::set<std::string> out;
-  auto add = [&](const std::string& t) {
-    auto it = desired.tenants.find(t);
-    if (it != desired.tenants.end() && it->second.vni() != 0) out.insert(t);
-  };
   for (const auto& [name, p] : desired.ports) {
-    if (!p.tenant().empty()) add(p.tenant());
-    for (const auto& tv : p.trunk()) add(tv.tenant());
+    for (const auto& t : TenantsOfPort(p)) {
+      auto it = desired.tenants.find(t);
+      if (it != desired.tenants.end() && it->second.vni() != 0) out.insert(t);
+    }
   }
   return out;
 }
@@ -36,7 +34,7 @@ std::set<std::string> UsedVxlanTenants(const DesiredState& desired) {
 
 std::string Fleet::LocalVtep(const DesiredState& desired) {
   for (const auto& [name, p] : desired.ports)
-    if (!p.vtep_ip().empty()) return p.vtep_ip().substr(0, p.vtep_ip().find('/'));
+    if (!p.vtep_ip().empty()) return VtepAddress(p);
   return {};
 }
 

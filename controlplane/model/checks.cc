@@ -212,7 +212,7 @@ Status CheckPaths(const PathPolicy& paths, const pb::Port& port) {
 // The local VTEP address is no remote VTEP's.
 Status CheckVtepAddress(const DesiredState& state, const pb::Port& port) {
   if (port.vtep_ip().empty()) return {};
-  const std::string ip = port.vtep_ip().substr(0, port.vtep_ip().find('/'));
+  const std::string ip = VtepAddress(port);
   for (const auto& [name, v] : state.vteps) {
     if (v.remote() == ip) {
       return InvalidArgument("port.vtep_ip: {} is remote VTEP '{}'", ip, name);
@@ -306,7 +306,7 @@ Status PrepareVtepCreate(const DesiredState& state, pb::Vtep& vtep) {
   std::set<std::string> remotes;
   for (const auto& [name, v] : state.vteps) remotes.insert(v.remote());
   for (const auto& [name, p] : state.ports) {
-    if (!p.vtep_ip().empty() && p.vtep_ip().substr(0, p.vtep_ip().find('/')) == vtep.remote()) {
+    if (!p.vtep_ip().empty() && VtepAddress(p) == vtep.remote()) {
       return InvalidArgument("vtep.remote: {} is the local VTEP (port '{}')", vtep.remote(), name);
     }
   }

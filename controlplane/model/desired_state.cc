@@ -13,13 +13,19 @@ pb::SyncRequest ToSyncRequest(const DesiredState& state) {
   return req;
 }
 
+std::set<std::string> TenantsOfPort(const pb::Port& port) {
+  std::set<std::string> out;
+  if (!port.tenant().empty()) out.insert(port.tenant());
+  for (const auto& tv : port.trunk()) out.insert(tv.tenant());
+  return out;
+}
+
+std::string VtepAddress(const pb::Port& port) { return port.vtep_ip().substr(0, port.vtep_ip().find('/')); }
+
 std::vector<std::string> PortsUsingTenant(const DesiredState& state, const std::string& tenant) {
   std::vector<std::string> users;
-  for (const auto& [name, p] : state.ports) {
-    bool uses = p.tenant() == tenant;
-    for (const auto& tv : p.trunk()) uses = uses || tv.tenant() == tenant;
-    if (uses) users.push_back(name);
-  }
+  for (const auto& [name, p] : state.ports)
+    if (TenantsOfPort(p).count(tenant)) users.push_back(name);
   return users;  // std::map iteration order: already sorted
 }
 

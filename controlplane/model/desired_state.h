@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <map>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -23,6 +24,13 @@ using ::switchyard::ApplyChange;
 
 // The full configuration as a dataplane Sync request.
 pb::SyncRequest ToSyncRequest(const DesiredState& state);
+
+// The tenants a port names: its access tenant and its trunk VLANs' tenants.
+std::set<std::string> TenantsOfPort(const pb::Port& port);
+
+// A port's local VTEP address: its vtep_ip without the prefix length; empty
+// when it has none.
+std::string VtepAddress(const pb::Port& port);
 
 // Names of the ports that reference `tenant` (access tenant or trunk VLAN),
 // sorted.
